@@ -1,0 +1,68 @@
+// Command ouraexport takes a person's complete Oura Ring history out of the
+// Oura Cloud API (v2, and v1 where a server still answers it), maps every
+// collection onto one documented schema, and writes Parquet, CSV and a
+// GDPR-style JSON archive. It also imports the files people already saved.
+//
+// Run "ouraexport help" for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/ouraexport/ouraexport/internal/cli"
+)
+
+// Exit codes, as documented in the README.
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitPartial     = 3
+	exitAuth        = 4
+	exitInterrupted = 130
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and maps its outcome to an exit code. It is
+// the only place where errors become exit codes and the one-line message a
+// user sees.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	err := cli.Main(ctx, args, cli.Streams{In: stdin, Out: stdout, Err: stderr})
+	code := exitCode(ctx, err)
+	if err != nil && !errors.Is(err, cli.ErrReported) {
+		fmt.Fprintf(stderr, "ouraexport: %s\n", cli.Message(err))
+	}
+	return code
+}
+
+func exitCode(ctx context.Context, err error) int {
+	var usage *cli.UsageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &usage):
+		return exitUsage
+	case errors.Is(err, cli.ErrBadInput):
+		return exitUsage
+	case errors.Is(err, cli.ErrAuthNeeded):
+		return exitAuth
+	case errors.Is(err, cli.ErrPartial):
+		return exitPartial
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+		return exitInterrupted
+	default:
+		return exitFailed
+	}
+}
