@@ -85,7 +85,7 @@ type Table struct {
 	Key []string `json:"key"`
 	// Partition names the Date or Timestamp column whose year places a row in
 	// a Hive partition (year=YYYY); "" for tables that are not partitioned.
-	Partition string `json:"partition_by,omitempty"`
+	Partition string   `json:"partition_by,omitempty"`
 	Columns   []Column `json:"columns"`
 
 	index map[string]int
