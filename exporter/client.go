@@ -1,0 +1,411 @@
+package exporter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// TokenSource supplies the access token for a request. It is consulted
+// before every attempt, so a source that refreshes ahead of expiry keeps a
+// long export going.
+type TokenSource interface {
+	Token(ctx context.Context) (string, error)
+}
+
+// Refresher is implemented by token sources that can replace a token the
+// server rejected (OAuth). The client asks once per 401 and retries.
+type Refresher interface {
+	Refresh(ctx context.Context, rejected string) (string, error)
+}
+
+// StaticToken is a token that never changes (OURA_TOKEN, a token file, the sandbox).
+type StaticToken string
+
+// Token returns the token.
+func (t StaticToken) Token(context.Context) (string, error) { return string(t), nil }
+
+// APIError is an answer of the API that is not a success and will not
+// become one by asking again.
+type APIError struct {
+	Status int
+	Detail string // the server's explanation, as sent (no secrets: we never send them in URLs)
+	Path   string // the route, without query
+}
+
+func (e *APIError) Error() string {
+	msg := fmt.Sprintf("%s: HTTP %d", e.Path, e.Status)
+	if t := http.StatusText(e.Status); t != "" {
+		msg += " " + t
+	}
+	if e.Detail != "" {
+		msg += ": " + e.Detail
+	}
+	return msg
+}
+
+// ErrUnauthorized is wrapped by errors for a 401: the token is missing,
+// expired or revoked and could not be refreshed.
+var ErrUnauthorized = errors.New("the access token was rejected")
+
+// ErrForbidden is wrapped by errors for a 403: the token lacks the scope, or
+// the membership has lapsed.
+var ErrForbidden = errors.New("access forbidden")
+
+// Unwrap classifies auth failures so callers can branch with errors.Is.
+func (e *APIError) Unwrap() error {
+	switch e.Status {
+	case http.StatusUnauthorized:
+		return ErrUnauthorized
+	case http.StatusForbidden:
+		return ErrForbidden
+	}
+	return nil
+}
+
+// Retry says how the client retries failed requests.
+type Retry struct {
+	// Attempts is how many times a request is tried before its error is
+	// returned (429 answers do not count; they wait and try again, up to
+	// MaxRateLimited times).
+	Attempts       int
+	MaxRateLimited int
+	// Base and Max bound the exponential backoff; each wait is drawn
+	// uniformly from [0, min(Max, Base*2^n)] ("full jitter").
+	Base, Max time.Duration
+}
+
+// DefaultRetry is the policy an export uses.
+var DefaultRetry = Retry{Attempts: 8, MaxRateLimited: 100, Base: 250 * time.Millisecond, Max: 20 * time.Second}
+
+// Stats counts what a client did. Safe for concurrent use.
+type Stats struct {
+	Requests    atomic.Int64 // attempts sent
+	Retries     atomic.Int64 // attempts that were repeats
+	RateLimited atomic.Int64 // 429 answers
+	Faults      atomic.Int64 // 5xx, network errors, truncated or garbled bodies
+	Bytes       atomic.Int64 // response bytes read
+}
+
+// Client talks to one Oura API server with one token: rate-limited,
+// retrying, and careful never to put the token anywhere but the
+// Authorization header.
+type Client struct {
+	base    *url.URL
+	http    *http.Client
+	tokens  TokenSource
+	limiter *Limiter
+	retry   Retry
+	timeout time.Duration
+	agent   string
+	stats   Stats
+	rand    func(n int64) int64
+}
+
+// ClientOptions configure a Client.
+type ClientOptions struct {
+	BaseURL string      // e.g. https://api.ouraring.com
+	Tokens  TokenSource // required
+	Limiter *Limiter    // nil: 5000 requests per 5 minutes
+	Retry   *Retry      // nil: DefaultRetry
+	// Timeout bounds one attempt, body included (default 2 minutes).
+	Timeout   time.Duration
+	HTTP      *http.Client // nil: a client with sensible transport limits
+	UserAgent string
+}
+
+// maxBody caps a response body; an API page is a few megabytes at most.
+const maxBody = 512 << 20
+
+// NewClient returns a client for o.BaseURL.
+func NewClient(o ClientOptions) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(o.BaseURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("API URL %q is not an http(s) URL", RedactURL(o.BaseURL))
+	}
+	if u.User != nil || u.RawQuery != "" {
+		return nil, fmt.Errorf("API URL %q must not carry credentials or a query", RedactURL(o.BaseURL))
+	}
+	if o.Tokens == nil {
+		return nil, errors.New("no token source")
+	}
+	c := &Client{base: u, tokens: o.Tokens, limiter: o.Limiter, timeout: o.Timeout, agent: o.UserAgent, http: o.HTTP}
+	if c.limiter == nil {
+		c.limiter = NewLimiter(5000, 5*time.Minute)
+	}
+	c.retry = DefaultRetry
+	if o.Retry != nil {
+		c.retry = *o.Retry
+	}
+	if c.timeout <= 0 {
+		c.timeout = 2 * time.Minute
+	}
+	if c.http == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 64
+		t.ResponseHeaderTimeout = c.timeout
+		c.http = &http.Client{Transport: t}
+	}
+	if c.agent == "" {
+		c.agent = "ouraexport"
+	}
+	c.rand = rand.Int64N
+	return c, nil
+}
+
+// Stats returns the client's counters.
+func (c *Client) Stats() *Stats { return &c.stats }
+
+// Limiter returns the client's rate limiter.
+func (c *Client) Limiter() *Limiter { return c.limiter }
+
+// BaseURL returns the server's base URL.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// Get fetches path?query and returns the body of a 200 answer that check
+// accepts. Server faults, network errors, truncated bodies and bodies check
+// rejects are retried with backoff; 429 waits as the server asks; a 401 is
+// retried once with a refreshed token when the source can refresh; other
+// answers return an *APIError at once.
+func (c *Client) Get(ctx context.Context, path string, query url.Values, check func([]byte) error) ([]byte, error) {
+	u := *c.base
+	u.Path = c.base.Path + path
+	u.RawQuery = query.Encode()
+	var (
+		lastErr   error
+		failures  int
+		limited   int
+		refreshed bool
+	)
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			c.stats.Retries.Add(1)
+		}
+		if err := c.limiter.Wait(ctx); err != nil {
+			return nil, err
+		}
+		token, err := c.tokens.Token(ctx)
+		if err != nil {
+			return nil, err
+		}
+		body, status, hdr, err := c.do(ctx, &u, token)
+		switch {
+		case err == nil && status == http.StatusOK:
+			if check == nil {
+				return body, nil
+			}
+			cerr := check(body)
+			if cerr == nil {
+				return body, nil
+			}
+			c.stats.Faults.Add(1)
+			lastErr = fmt.Errorf("%s: garbled response: %w", path, cerr)
+		case err != nil:
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			c.stats.Faults.Add(1)
+			lastErr = fmt.Errorf("%s: %w", path, err)
+		case status == http.StatusTooManyRequests:
+			c.stats.RateLimited.Add(1)
+			limited++
+			wait := retryAfter(hdr, time.Now())
+			if wait <= 0 {
+				wait = c.backoff(limited)
+			}
+			c.limiter.PauseFor(wait)
+			if limited > c.retry.MaxRateLimited {
+				return nil, fmt.Errorf("%s: still rate limited after %d waits", path, limited)
+			}
+			continue // the limiter waits; a 429 is not a failure of this request
+		case status == http.StatusUnauthorized:
+			if r, ok := c.tokens.(Refresher); ok && !refreshed {
+				refreshed = true
+				if _, err := r.Refresh(ctx, token); err != nil {
+					return nil, fmt.Errorf("%s: token rejected and refresh failed: %w", path, err)
+				}
+				continue
+			}
+			return nil, apiError(path, status, body)
+		case status >= 500 || status == http.StatusRequestTimeout:
+			c.stats.Faults.Add(1)
+			lastErr = apiError(path, status, body)
+		default:
+			return nil, apiError(path, status, body)
+		}
+		failures++
+		if failures >= c.retry.Attempts {
+			return nil, fmt.Errorf("giving up after %d attempts: %w", failures, lastErr)
+		}
+		if err := sleep(ctx, c.backoff(failures)); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// do sends one attempt and reads the whole body.
+func (c *Client) do(ctx context.Context, u *url.URL, token string) ([]byte, int, http.Header, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.agent)
+	c.stats.Requests.Add(1)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, 0, nil, describeNetError(err)
+	}
+	defer resp.Body.Close()
+	c.limiter.Observe(resp.Header)
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	c.stats.Bytes.Add(int64(len(body)))
+	if err != nil {
+		return nil, resp.StatusCode, resp.Header, fmt.Errorf("reading the response: %w", describeNetError(err))
+	}
+	if len(body) > maxBody {
+		return nil, resp.StatusCode, resp.Header, fmt.Errorf("response larger than %d MiB", maxBody>>20)
+	}
+	if resp.StatusCode == http.StatusOK && resp.ContentLength >= 0 && int64(len(body)) != resp.ContentLength && resp.Header.Get("Content-Encoding") == "" {
+		return nil, resp.StatusCode, resp.Header, fmt.Errorf("truncated response: %d of %d bytes", len(body), resp.ContentLength)
+	}
+	if resp.StatusCode == http.StatusOK {
+		if ct := resp.Header.Get("Content-Type"); ct != "" && !strings.Contains(ct, "json") {
+			return nil, resp.StatusCode, resp.Header, fmt.Errorf("response is %s, not JSON", ct)
+		}
+	}
+	return body, resp.StatusCode, resp.Header, nil
+}
+
+// backoff returns the wait before retry n (1-based): full jitter.
+func (c *Client) backoff(n int) time.Duration {
+	ceil := c.retry.Base << min(n-1, 20)
+	if ceil > c.retry.Max || ceil <= 0 {
+		ceil = c.retry.Max
+	}
+	if ceil <= 0 {
+		return 0
+	}
+	return time.Duration(c.rand(int64(ceil)) + 1)
+}
+
+// retryAfter reads Retry-After (seconds or an HTTP date).
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// apiError builds an *APIError from an answer, keeping the server's detail
+// short and on one line.
+func apiError(path string, status int, body []byte) *APIError {
+	return &APIError{Status: status, Path: path, Detail: errorDetail(body)}
+}
+
+// errorDetail extracts a readable explanation from an error body: Oura's
+// {"detail": "..."}, a FastAPI validation list, RFC 7807, or OAuth errors.
+func errorDetail(body []byte) string {
+	var e struct {
+		Detail  any    `json:"detail"`
+		Title   string `json:"title"`
+		Message string `json:"message"`
+		Error   string `json:"error"`
+		Desc    string `json:"error_description"`
+	}
+	s := ""
+	if json.Unmarshal(body, &e) == nil {
+		switch d := e.Detail.(type) {
+		case string:
+			s = d
+		case []any:
+			var parts []string
+			for _, item := range d {
+				if m, ok := item.(map[string]any); ok {
+					if msg, ok := m["msg"].(string); ok {
+						parts = append(parts, msg)
+					}
+				}
+			}
+			s = strings.Join(parts, "; ")
+		}
+		for _, alt := range []string{e.Desc, e.Error, e.Message, e.Title} {
+			if s == "" {
+				s = alt
+			}
+		}
+	}
+	if s == "" && len(body) > 0 && body[0] == '<' {
+		s = "an HTML page instead of JSON"
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return s
+}
+
+// describeNetError turns transport errors into short messages without the
+// request URL (Go's *url.Error repeats it, query and all).
+func describeNetError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		return fmt.Errorf("timed out: %w", err)
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return fmt.Errorf("connection closed by the server: %w", err)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("connection refused: %w", err)
+	}
+	return err
+}
+
+// RedactURL returns raw with credentials and secret-bearing query values
+// replaced, for messages and logs.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	if u.User != nil {
+		u.User = url.User("REDACTED")
+	}
+	q := u.Query()
+	changed := false
+	for k := range q {
+		switch strings.ToLower(k) {
+		case "access_token", "token", "refresh_token", "code", "client_secret", "code_verifier", "password":
+			q.Set(k, "REDACTED")
+			changed = true
+		}
+	}
+	if changed {
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}

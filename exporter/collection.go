@@ -1,0 +1,150 @@
+package exporter
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// Kind says how a collection is addressed in time.
+type Kind uint8
+
+const (
+	// ByDate collections take start_date/end_date and place each document on a day.
+	ByDate Kind = iota + 1
+	// ByInstant collections take start_datetime/end_datetime and place each row at an instant.
+	ByInstant
+	// Paged collections take no dates: one query, followed through its pages.
+	Paged
+	// Single collections are one bare document.
+	Single
+)
+
+// Collection describes one collection of an API: how to ask for a window of
+// it, how to read a page of the answer, and where a document belongs in time.
+// The engine knows nothing else about an API, so v1 plugs in beside v2.
+type Collection struct {
+	// Name is the collection's name as the schema knows it ("sleep", "vO2_max").
+	Name string
+	// API is "v2" or "v1".
+	API string
+	// Path is the route below the base URL.
+	Path string
+	Kind Kind
+	// Key is the document field that places it in time: a date field for
+	// ByDate collections, an instant field for ByInstant ones.
+	Key string
+	// ID is the document field that identifies it ("id"); "" when rows have
+	// no id and are identified by their key and the whole row.
+	ID string
+	// MaxWindow is the longest window the API serves for this collection (0: no limit known).
+	MaxWindow time.Duration
+	// Margin widens a ByDate query by this many days on each side, so that
+	// documents are found whatever the server's boundary semantics; the
+	// engine keeps only the documents whose key falls inside the window.
+	Margin int
+	// Query returns the query parameters for the window [from, to).
+	Query func(from, to time.Time) url.Values
+	// Decode splits a response body into documents and the next page's token ("" for none).
+	Decode func(body []byte) (docs []json.RawMessage, next string, err error)
+	// Check rejects a document a faulty server garbled (nil accepts everything).
+	Check func(doc []byte) error
+}
+
+const day = 24 * time.Hour
+
+// dateQuery builds start_date/end_date parameters covering [from, to) with
+// margin days on either side; end_date is sent inclusive.
+func dateQuery(startName, endName string, margin int) func(from, to time.Time) url.Values {
+	return func(from, to time.Time) url.Values {
+		q := url.Values{}
+		q.Set(startName, from.AddDate(0, 0, -margin).Format(time.DateOnly))
+		q.Set(endName, to.AddDate(0, 0, margin-1).Format(time.DateOnly))
+		return q
+	}
+}
+
+func instantQuery(from, to time.Time) url.Values {
+	q := url.Values{}
+	q.Set("start_datetime", from.UTC().Format(time.RFC3339))
+	q.Set("end_datetime", to.UTC().Format(time.RFC3339))
+	return q
+}
+
+// decodeEnvelope reads a v2 list response: {"data": [...], "next_token": ...}.
+func decodeEnvelope(body []byte) ([]json.RawMessage, string, error) {
+	var env struct {
+		Data      *[]json.RawMessage `json:"data"`
+		NextToken *string            `json:"next_token"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, "", fmt.Errorf("not a JSON list response: %w", err)
+	}
+	if env.Data == nil {
+		return nil, "", fmt.Errorf("list response without \"data\"")
+	}
+	for i, d := range *env.Data {
+		if len(d) == 0 || d[0] != '{' {
+			return nil, "", fmt.Errorf("data[%d] is not an object", i)
+		}
+	}
+	next := ""
+	if env.NextToken != nil {
+		next = *env.NextToken
+	}
+	return *env.Data, next, nil
+}
+
+// decodeSingle reads a bare document response.
+func decodeSingle(body []byte) ([]json.RawMessage, string, error) {
+	b := bytes.TrimSpace(body)
+	if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
+		return nil, "", fmt.Errorf("not a JSON object")
+	}
+	return []json.RawMessage{json.RawMessage(b)}, "", nil
+}
+
+// V2Collections returns the Oura API v2 collections in export order, each
+// checked with check (which may be nil).
+func V2Collections(check func(collection string, doc []byte) error) []*Collection {
+	const base = "/v2/usercollection/"
+	date := func(name, key string, margin int) *Collection {
+		return &Collection{Name: name, API: "v2", Path: base + name, Kind: ByDate, Key: key, ID: "id",
+			Margin: margin, Query: dateQuery("start_date", "end_date", margin), Decode: decodeEnvelope}
+	}
+	instant := func(name string) *Collection {
+		return &Collection{Name: name, API: "v2", Path: base + name, Kind: ByInstant, Key: "timestamp",
+			MaxWindow: 30 * day, Query: instantQuery, Decode: decodeEnvelope}
+	}
+	cs := []*Collection{
+		{Name: "personal_info", API: "v2", Path: base + "personal_info", Kind: Single, ID: "id", Decode: decodeSingle},
+		{Name: "ring_configuration", API: "v2", Path: base + "ring_configuration", Kind: Paged, ID: "id",
+			Query: func(_, _ time.Time) url.Values { return url.Values{} }, Decode: decodeEnvelope},
+		date("daily_activity", "day", 1),
+		date("daily_cardiovascular_age", "day", 1),
+		date("daily_readiness", "day", 1),
+		date("daily_resilience", "day", 1),
+		date("daily_sleep", "day", 1),
+		date("daily_spo2", "day", 1),
+		date("daily_stress", "day", 1),
+		date("enhanced_tag", "start_day", 1),
+		date("rest_mode_period", "start_day", 1),
+		date("session", "day", 1),
+		date("sleep", "day", 1),
+		date("sleep_time", "day", 1),
+		date("tag", "day", 1),
+		date("vO2_max", "day", 1),
+		date("workout", "day", 1),
+		instant("heartrate"),
+		instant("ring_battery_level"),
+	}
+	if check != nil {
+		for _, c := range cs {
+			name := c.Name
+			c.Check = func(doc []byte) error { return check(name, doc) }
+		}
+	}
+	return cs
+}

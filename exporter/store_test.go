@@ -1,0 +1,139 @@
+package exporter
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestStoreSegments(t *testing.T) {
+	dir := t.TempDir()
+	st, err := OpenStore(filepath.Join(dir, StoreDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := st.Create("v2", "sleep", d("2024-01-01"), d("2024-02-01"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := range 1000 {
+		doc := fmt.Sprintf(`{"id":"%d","day":"2024-01-%02d","x":"%s"}`, i, i%28+1, strings.Repeat("y", i%50))
+		want = append(want, doc)
+		if err := w.Add([]byte(doc)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Not visible before Commit.
+	if segs, _ := st.Segments("v2", "sleep"); len(segs) != 0 {
+		t.Fatalf("uncommitted segment listed: %v", segs)
+	}
+	seg, err := w.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Abort() // harmless after Commit
+	segs, err := st.Segments("v2", "sleep")
+	if err != nil || len(segs) != 1 {
+		t.Fatalf("Segments = %v, %v", segs, err)
+	}
+	got := segs[0]
+	if !got.From.Equal(seg.From) || !got.To.Equal(seg.To) || got.Gen != 1 || got.Docs != 1000 {
+		t.Errorf("listed %+v, committed %+v", got, seg)
+	}
+	var read []string
+	if err := st.Read(got, func(doc []byte) error { read = append(read, string(doc)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(read) != len(want) {
+		t.Fatalf("read %d documents, want %d", len(read), len(want))
+	}
+	for i := range want {
+		if read[i] != want[i] {
+			t.Fatalf("document %d: got %s, want %s", i, read[i], want[i])
+		}
+	}
+	info, err := os.Stat(got.path)
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("segment mode %v, want 0600 (%v)", info.Mode().Perm(), err)
+	}
+
+	// An aborted segment leaves nothing.
+	w2, _ := st.Create("v2", "sleep", d("2024-02-01"), d("2024-03-01"), 2)
+	w2.Add([]byte(`{}`))
+	w2.Abort()
+	if segs, _ := st.Segments("v2", "sleep"); len(segs) != 1 {
+		t.Errorf("after Abort: %d segments, want 1", len(segs))
+	}
+	ents, _ := os.ReadDir(filepath.Dir(got.path))
+	if len(ents) != 1 {
+		t.Errorf("after Abort the folder holds %d files, want 1", len(ents))
+	}
+
+	// A killed run's temporary file is cleaned up on the next open.
+	w3, _ := st.Create("v2", "sleep", d("2024-03-01"), d("2024-04-01"), 3)
+	w3.Add([]byte(`{}`))
+	st2, err := OpenStore(st.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents, _ = os.ReadDir(filepath.Dir(got.path))
+	if len(ents) != 1 {
+		t.Errorf("reopen left %d files, want 1", len(ents))
+	}
+
+	// A damaged segment is an error, not silently short.
+	b, _ := os.ReadFile(got.path)
+	os.WriteFile(got.path, b[:len(b)/2], 0o600)
+	if err := st2.Read(got, func([]byte) error { return nil }); err == nil {
+		t.Error("reading a truncated segment: no error")
+	}
+}
+
+func TestSegmentNames(t *testing.T) {
+	at := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	for _, s := range []Segment{
+		{From: d("2024-01-01"), To: d("2024-02-01"), Gen: 3, Docs: 10, Fetched: at},
+		{From: at, To: at.Add(30 * day), Gen: 12, Docs: 0, Fetched: at},
+		{Gen: 1, Docs: 1, Fetched: at},
+	} {
+		got, ok := parseSegmentName(segmentName(s))
+		if !ok || !got.From.Equal(s.From) || !got.To.Equal(s.To) || got.Gen != s.Gen || got.Docs != s.Docs || !got.Fetched.Equal(s.Fetched) {
+			t.Errorf("round trip of %+v: %+v, %v", s, got, ok)
+		}
+	}
+	for _, bad := range []string{"x.seg", ".a_b_g1_1_1.seg", "20240101_20240201_g1_1.seg", "20240101_20240201_g1_1_1.txt"} {
+		if _, ok := parseSegmentName(bad); ok {
+			t.Errorf("parsed %q", bad)
+		}
+	}
+}
+
+func TestStoreState(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), StoreDir)
+	st, err := OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.State.Account = "abc"
+	st.State.Runs = 4
+	if err := st.SaveState(); err != nil {
+		t.Fatal(err)
+	}
+	st2, err := OpenStore(dir)
+	if err != nil || st2.State.Account != "abc" || st2.State.Runs != 4 {
+		t.Fatalf("reopened state %+v, %v", st2.State, err)
+	}
+	os.WriteFile(filepath.Join(dir, "state.json"), []byte(`{"format":99}`), 0o600)
+	if _, err := OpenStore(dir); !errors.Is(err, ErrStoreFormat) {
+		t.Errorf("format 99: got %v, want ErrStoreFormat", err)
+	}
+	os.WriteFile(filepath.Join(dir, "state.json"), []byte(`{"format":`), 0o600)
+	if _, err := OpenStore(dir); !errors.Is(err, ErrStoreFormat) {
+		t.Errorf("truncated state: got %v, want ErrStoreFormat", err)
+	}
+}
