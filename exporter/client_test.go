@@ -222,4 +222,3 @@ func TestNewClientRejectsBadURLs(t *testing.T) {
 		}
 	}
 }
-
