@@ -141,3 +141,23 @@ func (r Row) SetNull(col int) {
 		v.Bool[r.i] = false
 	}
 }
+
+// truncate drops the rows from n on (n <= Len), keeping the memory.
+func (b *Batch) truncate(n int) {
+	for i := range b.Cols {
+		v := &b.Cols[i]
+		v.Valid = v.Valid[:n]
+		switch v.Type {
+		case Date, Timestamp, Int:
+			v.Int = v.Int[:n]
+		case Float:
+			v.Float = v.Float[:n]
+		case String, JSON:
+			clear(v.Str[n:])
+			v.Str = v.Str[:n]
+		case Bool:
+			v.Bool = v.Bool[:n]
+		}
+	}
+	b.n = n
+}

@@ -13,6 +13,12 @@
 //     record (or of its parent, for child tables);
 //   - fields the schema does not know are never dropped: they are kept, as
 //     JSON, in the table's extra column.
+//
+// Tables, Lookup, Collections and TablesOf list the tables; Describe gives
+// them as data. A Mapper turns v2 documents (MapV2) or rows built by other
+// importers (Append) into columnar Batches for the sinks; CheckV2 strictly
+// validates a v2 document; ParseDate and ParseDateTime read Oura's dates and
+// times.
 package schema
 
 import "fmt"
