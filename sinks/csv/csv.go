@@ -1,0 +1,335 @@
+// Package csv is the CSV sink: one RFC 4180 file per table (or per table and
+// year, with Hive partitioning), UTF-8 without a byte order mark, CRLF line
+// ends, a header row of column names, fields quoted only where needed.
+//
+// Values are written so that spreadsheet users and notebook readers alike
+// read them back exactly:
+//
+//	Date       2024-03-01
+//	Timestamp  2024-03-01T06:30:00Z, 2024-03-01T06:30:00.25Z (RFC 3339, UTC, fraction only as needed)
+//	Int        -42
+//	Float      36.5, 36.0, 1e-07 (shortest round-trip form, always with a point or exponent);
+//	           NaN, Infinity, -Infinity
+//	Bool       true, false
+//	String     as is; quoted when it holds a comma, a quote or a line break; "" for the empty string
+//	JSON       the JSON text, as a string
+//	null       an empty field
+//
+// Readers that cannot tell "" from an empty field (most can't) read an empty
+// string as null.
+//
+// Importing the package registers the format as "csv" and a Checker for
+// ".csv" files.
+package csv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/ouraexport/ouraexport/schema"
+	"github.com/ouraexport/ouraexport/sinks"
+	"github.com/ouraexport/ouraexport/sinks/internal/state"
+	"github.com/ouraexport/ouraexport/sinks/internal/text"
+)
+
+// Ext is the extension of the files the sink writes.
+const Ext = ".csv"
+
+// flushAt is the size at which formatted rows are handed to the file.
+const flushAt = 64 << 10
+
+func init() {
+	sinks.Register("csv", func(o sinks.Options) (sinks.Sink, error) { return New(o) })
+	sinks.RegisterChecker(Ext, Check)
+}
+
+// Sink writes CSV files. It is safe for concurrent use.
+type Sink struct {
+	mu     sync.Mutex
+	life   state.Life
+	opts   sinks.Options
+	tables map[string]*table
+	order  []*table
+	runs   []sinks.Run // scratch for partitioning
+	buf    []byte      // formatted rows not yet written
+}
+
+var _ sinks.Sink = (*Sink)(nil)
+
+type table struct {
+	t      *schema.Table
+	header []byte
+	single *part
+	parts  map[sinks.Partition]*part // with partitioning
+}
+
+// part is one output file: a table, or a table's year.
+type part struct {
+	name string
+	fw   sinks.FileWriter
+	rows int64
+}
+
+// New returns a CSV sink writing into o.Dir.
+func New(o sinks.Options) (*Sink, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Sink{opts: o, tables: make(map[string]*table, len(o.Tables)), buf: make([]byte, 0, flushAt+4096)}
+	for _, t := range o.Tables {
+		tab := &table{t: t}
+		for i, c := range t.Columns {
+			if i > 0 {
+				tab.header = append(tab.header, ',')
+			}
+			tab.header = appendField(tab.header, c.Name)
+		}
+		tab.header = append(tab.header, '\r', '\n')
+		if o.Partition && t.Partition != "" {
+			tab.parts = make(map[sinks.Partition]*part)
+		}
+		s.tables[t.Name] = tab
+		s.order = append(s.order, tab)
+	}
+	return s, nil
+}
+
+// Write formats the rows of b and appends them to their table's file.
+func (s *Sink) Write(ctx context.Context, b *schema.Batch) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.life.Usable(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return s.life.Fail(fmt.Errorf("csv: %w", err))
+	}
+	if b == nil || b.Table == nil {
+		return s.life.Fail(errors.New("csv: batch without a table"))
+	}
+	tab := s.tables[b.Table.Name]
+	if tab == nil {
+		return s.life.Fail(fmt.Errorf("csv: table %s is not part of this export", b.Table.Name))
+	}
+	if err := sinks.CheckBatch(tab.t, b); err != nil {
+		return s.life.Fail(fmt.Errorf("csv: %w", err))
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	if tab.parts == nil {
+		if err := s.writeRows(ctx, tab, sinks.Partition{}, b, 0, b.Len()); err != nil {
+			return s.life.Fail(err)
+		}
+		return nil
+	}
+	s.runs = sinks.Runs(s.runs[:0], b)
+	for _, r := range s.runs {
+		if err := s.writeRows(ctx, tab, r.Partition, b, r.Lo, r.Hi); err != nil {
+			return s.life.Fail(err)
+		}
+	}
+	return nil
+}
+
+// part returns the part of tab for partition p, creating its file.
+func (s *Sink) part(tab *table, p sinks.Partition) (*part, error) {
+	pt := tab.single
+	if tab.parts != nil {
+		pt = tab.parts[p]
+	}
+	if pt != nil {
+		return pt, nil
+	}
+	name := tab.t.Name + Ext
+	if tab.parts != nil {
+		name = p.Path(tab.t, Ext)
+	}
+	fw, err := s.opts.Dir.Create(name)
+	if err != nil {
+		return nil, fmt.Errorf("csv: %w", err)
+	}
+	if _, err := fw.Write(tab.header); err != nil {
+		fw.Abort()
+		return nil, fmt.Errorf("csv: %w", err)
+	}
+	pt = &part{name: name, fw: fw}
+	if tab.parts != nil {
+		tab.parts[p] = pt
+	} else {
+		tab.single = pt
+	}
+	return pt, nil
+}
+
+// writeRows formats rows [lo, hi) of b into the file of partition p.
+func (s *Sink) writeRows(ctx context.Context, tab *table, p sinks.Partition, b *schema.Batch, lo, hi int) error {
+	pt, err := s.part(tab, p)
+	if err != nil {
+		return err
+	}
+	for r := lo; r < hi; r++ {
+		s.buf = appendRow(s.buf, b, r)
+		if len(s.buf) >= flushAt || r == hi-1 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("csv: %w", err)
+			}
+			if _, err := pt.fw.Write(s.buf); err != nil {
+				return fmt.Errorf("csv: %w", err)
+			}
+			s.buf = s.buf[:0]
+		}
+	}
+	pt.rows += int64(hi - lo)
+	return nil
+}
+
+// appendRow appends row r of b as one CSV record.
+func appendRow(dst []byte, b *schema.Batch, r int) []byte {
+	for c := range b.Cols {
+		if c > 0 {
+			dst = append(dst, ',')
+		}
+		v := &b.Cols[c]
+		if !v.Valid[r] {
+			continue
+		}
+		switch v.Type {
+		case schema.Date:
+			dst = text.AppendDate(dst, v.Int[r])
+		case schema.Timestamp:
+			dst = text.AppendTimestamp(dst, v.Int[r])
+		case schema.Int:
+			dst = strconv.AppendInt(dst, v.Int[r], 10)
+		case schema.Float:
+			dst = text.AppendFloat(dst, v.Float[r])
+		case schema.Bool:
+			dst = text.AppendBool(dst, v.Bool[r])
+		case schema.String, schema.JSON:
+			dst = appendField(dst, v.Str[r])
+		}
+	}
+	return append(dst, '\r', '\n')
+}
+
+// appendField appends a text field, quoted if it holds a comma, a quote or
+// a line break, or is empty (so that it differs from a null).
+func appendField(dst []byte, s string) []byte {
+	if s == "" {
+		return append(dst, '"', '"')
+	}
+	quote := false
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ',' || c == '"' || c == '\n' || c == '\r' {
+			quote = true
+			break
+		}
+	}
+	if !quote {
+		return append(dst, s...)
+	}
+	dst = append(dst, '"')
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			break
+		}
+		dst = append(dst, s[:i+1]...)
+		dst = append(dst, '"')
+		s = s[i+1:]
+	}
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
+
+// Commit publishes every file: a header-only file for a table without rows.
+// It then removes the CSV files an earlier export left for these tables
+// that this one did not write (partitions of other years, the other layout).
+func (s *Sink) Commit(ctx context.Context, meta sinks.Meta) ([]sinks.File, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.life.Usable(); err != nil {
+		return nil, err
+	}
+	if err := meta.Validate(); err != nil {
+		return nil, s.life.Fail(fmt.Errorf("csv: %w", err))
+	}
+	var pending []sinks.Pending
+	written := make(map[string]bool)
+	for _, tab := range s.order {
+		parts := tab.sortedParts()
+		if len(parts) == 0 {
+			pt, err := s.part(tab, sinks.Partition{Null: true})
+			if err != nil {
+				return nil, s.life.Fail(err)
+			}
+			parts = []*part{pt}
+		}
+		for _, pt := range parts {
+			pending = append(pending, sinks.Pending{Name: pt.name, W: pt.fw, Rows: pt.rows})
+			written[pt.name] = true
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, s.life.Fail(fmt.Errorf("csv: %w", err))
+	}
+	files, err := sinks.Publish(s.opts.Dir, pending)
+	for _, tab := range s.order {
+		for _, pt := range tab.sortedParts() {
+			pt.fw = nil // published or aborted
+		}
+	}
+	if err != nil {
+		return nil, s.life.Fail(fmt.Errorf("csv: %w", err))
+	}
+	s.life.Committed()
+	if err := sinks.RemoveStale(s.opts.Dir, Ext, s.opts.Tables, written); err != nil {
+		return files, fmt.Errorf("csv: %w", err)
+	}
+	return files, nil
+}
+
+func (tab *table) sortedParts() []*part {
+	if tab.parts == nil {
+		if tab.single == nil {
+			return nil
+		}
+		return []*part{tab.single}
+	}
+	parts := make([]*part, 0, len(tab.parts))
+	for _, pt := range tab.parts {
+		parts = append(parts, pt)
+	}
+	slices.SortFunc(parts, func(a, b *part) int { return strings.Compare(a.name, b.name) })
+	return parts
+}
+
+// Close releases the sink. Without a successful Commit it discards every
+// file: none appears.
+func (s *Sink) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	first, discard := s.life.Close()
+	if !first {
+		return nil
+	}
+	var errs []error
+	for _, tab := range s.order {
+		for _, pt := range tab.sortedParts() {
+			if discard && pt.fw != nil {
+				errs = append(errs, pt.fw.Abort())
+			}
+			pt.fw = nil
+		}
+	}
+	s.tables, s.order, s.buf = nil, nil, nil
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("csv: close: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,387 @@
+package sinks
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Permissions of everything a local Dir creates: the data is about a person's
+// health, so only its owner may read it.
+const (
+	FileMode os.FileMode = 0o600
+	DirMode  os.FileMode = 0o700
+)
+
+// tempMarker separates a final name from the owner and random parts of its
+// temporary name: ".<name>.tmp-<pid>-<random>".
+const tempMarker = ".tmp-"
+
+// LocalDir returns the local folder path as a Dir, creating it (0700) if
+// needed. It removes temporary files and folders that an earlier,
+// killed run of ouraexport left anywhere below path (those of live
+// processes stay).
+func LocalDir(path string) (Dir, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("output folder %s: %w", path, err)
+	}
+	if err := os.MkdirAll(abs, DirMode); err != nil {
+		return nil, fmt.Errorf("create output folder: %w", err)
+	}
+	if err := removeStale(abs); err != nil {
+		return nil, fmt.Errorf("clean output folder %s: %w", abs, err)
+	}
+	return &localDir{root: abs}, nil
+}
+
+// localDir is a Dir on the local file system.
+type localDir struct {
+	root string // absolute path of the folder
+	rel  string // slash path of the folder below the LocalDir root, "" for the root
+}
+
+// LocalPath returns the folder's absolute path on the local file system.
+func (d *localDir) LocalPath() string { return d.root }
+
+func (d *localDir) path(name string) string { return filepath.Join(d.root, filepath.FromSlash(name)) }
+
+func (d *localDir) Create(name string) (FileWriter, error) {
+	if err := CheckName(name); err != nil {
+		return nil, fmt.Errorf("create: %w", err)
+	}
+	final := d.path(name)
+	if err := os.MkdirAll(filepath.Dir(final), DirMode); err != nil {
+		return nil, fmt.Errorf("create %s: %w", name, err)
+	}
+	f, tmp, err := createTemp(filepath.Dir(final), filepath.Base(final))
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", name, err)
+	}
+	return &localFile{f: f, tmp: tmp, final: final, rel: path.Join(d.rel, name), sum: sha256.New()}, nil
+}
+
+func (d *localDir) Open(name string) (io.ReadCloser, error) {
+	if err := CheckName(name); err != nil {
+		return nil, fmt.Errorf("open: %w", err)
+	}
+	return os.Open(d.path(name))
+}
+
+func (d *localDir) List() ([]string, error) {
+	var names []string
+	err := filepath.WalkDir(d.root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if p == d.root && errors.Is(err, fs.ErrNotExist) {
+				return fs.SkipAll
+			}
+			return err
+		}
+		if p != d.root && IsTemp(e.Name()) {
+			if e.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if e.Type().IsRegular() {
+			rel, err := filepath.Rel(d.root, p)
+			if err != nil {
+				return err
+			}
+			names = append(names, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", d.root, err)
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// Remove deletes a published file and then the folders it leaves empty,
+// up to (not including) the Dir itself.
+func (d *localDir) Remove(name string) error {
+	if err := CheckName(name); err != nil {
+		return fmt.Errorf("remove: %w", err)
+	}
+	if err := os.Remove(d.path(name)); err != nil {
+		return fmt.Errorf("remove %s: %w", name, err)
+	}
+	dir := path.Dir(name)
+	for ; dir != "."; dir = path.Dir(dir) {
+		if os.Remove(d.path(dir)) != nil {
+			break // not empty
+		}
+	}
+	return syncDir(d.path(dir))
+}
+
+func (d *localDir) Sub(name string) Dir {
+	if err := CheckName(name); err != nil {
+		return &badDir{err}
+	}
+	return &localDir{root: d.path(name), rel: path.Join(d.rel, name)}
+}
+
+// bufSize is the size of a local file's write buffer. Writes of this size or
+// more go straight to the file; smaller ones (Parquet page headers, the last
+// rows of a batch) are gathered. It is small because a partitioned export
+// has hundreds of files open at once.
+const bufSize = 16 << 10
+
+// localFile is the atomic-file helper: a temporary file beside the final
+// one, fsynced, renamed over the final name and the folder fsynced.
+type localFile struct {
+	f     *os.File
+	buf   []byte // gathered small writes; allocated on the first one
+	tmp   string // temporary path
+	final string // final path
+	rel   string // slash path below the LocalDir root
+	sum   hash.Hash
+	n     int64
+	err   error // first error; the file is gone once set
+	done  bool  // committed or aborted
+}
+
+func (w *localFile) Write(p []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	if w.done {
+		return 0, fmt.Errorf("write %s: file already committed or aborted", w.rel)
+	}
+	if len(w.buf) > 0 && len(w.buf)+len(p) > bufSize {
+		if err := w.flush(); err != nil {
+			return 0, err
+		}
+	}
+	if len(p) >= bufSize {
+		if _, err := w.f.Write(p); err != nil {
+			return 0, w.fail(fmt.Errorf("write %s: %w", w.rel, err))
+		}
+	} else {
+		if w.buf == nil {
+			w.buf = make([]byte, 0, bufSize)
+		}
+		w.buf = append(w.buf, p...)
+	}
+	w.sum.Write(p)
+	w.n += int64(len(p))
+	return len(p), nil
+}
+
+// flush writes the gathered small writes to the file.
+func (w *localFile) flush() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	if _, err := w.f.Write(w.buf); err != nil {
+		return w.fail(fmt.Errorf("write %s: %w", w.rel, err))
+	}
+	w.buf = w.buf[:0]
+	return nil
+}
+
+func (w *localFile) Commit() (File, error) {
+	if w.err != nil {
+		return File{}, w.err
+	}
+	if w.done {
+		return File{}, fmt.Errorf("commit %s: file already committed or aborted", w.rel)
+	}
+	if err := w.flush(); err != nil {
+		return File{}, err
+	}
+	w.buf = nil
+	if err := w.f.Sync(); err != nil {
+		return File{}, w.fail(fmt.Errorf("sync %s: %w", w.rel, err))
+	}
+	err := w.f.Close()
+	w.f = nil
+	if err != nil {
+		return File{}, w.fail(fmt.Errorf("close %s: %w", w.rel, err))
+	}
+	if err := os.Rename(w.tmp, w.final); err != nil {
+		return File{}, w.fail(fmt.Errorf("publish %s: %w", w.rel, err))
+	}
+	w.done = true
+	if err := syncDir(filepath.Dir(w.final)); err != nil {
+		return File{}, fmt.Errorf("publish %s: %w", w.rel, err)
+	}
+	return File{Path: w.rel, Size: w.n, SHA256: hex.EncodeToString(w.sum.Sum(nil))}, nil
+}
+
+func (w *localFile) Abort() error {
+	if w.done || w.err != nil {
+		return nil
+	}
+	w.done = true
+	return w.discard()
+}
+
+// fail records err, removes the temporary file and returns err.
+func (w *localFile) fail(err error) error {
+	w.err = err
+	if !w.done {
+		w.discard()
+	}
+	return err
+}
+
+func (w *localFile) discard() error {
+	var errs []error
+	w.buf = nil
+	if w.f != nil {
+		errs = append(errs, w.f.Close())
+		w.f = nil
+	}
+	if err := os.Remove(w.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("discard %s: %w", w.rel, err)
+	}
+	return nil
+}
+
+// badDir is a Dir whose every call fails: Sub of a bad name.
+type badDir struct{ err error }
+
+func (d *badDir) Create(string) (FileWriter, error)  { return nil, d.err }
+func (d *badDir) Open(string) (io.ReadCloser, error) { return nil, d.err }
+func (d *badDir) List() ([]string, error)            { return nil, d.err }
+func (d *badDir) Remove(string) error                { return d.err }
+func (d *badDir) Sub(string) Dir                     { return d }
+
+// tempSuffix returns the owner and random parts of a temporary name.
+func tempSuffix() string {
+	var b [8]byte
+	rand.Read(b[:]) // never fails (crypto/rand)
+	return strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:])
+}
+
+// createTemp creates a new temporary file for the final name base in the
+// folder dir, 0600, named so that IsTemp recognises it and LocalDir can
+// remove it once its process is gone. It returns the file and its path.
+func createTemp(dir, base string) (*os.File, string, error) {
+	for range 10 {
+		p := filepath.Join(dir, "."+base+tempMarker+tempSuffix())
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, FileMode)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, p, err
+	}
+	return nil, "", fmt.Errorf("create temporary file for %s: too many collisions", base)
+}
+
+// MkdirTemp creates a new temporary folder (0700) for the final name base
+// in dir, named so that IsTemp recognises it and LocalDir can remove it once
+// its process is gone.
+func MkdirTemp(dir, base string) (string, error) {
+	if err := os.MkdirAll(dir, DirMode); err != nil {
+		return "", err
+	}
+	for range 10 {
+		p := filepath.Join(dir, "."+base+tempMarker+tempSuffix())
+		err := os.Mkdir(p, DirMode)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return p, err
+	}
+	return "", fmt.Errorf("create temporary folder for %s: too many collisions", base)
+}
+
+// IsTemp reports whether a file or folder name is one of ouraexport's
+// temporary names (".<name>.tmp-<pid>-<random>").
+func IsTemp(name string) bool {
+	_, ok := tempOwner(name)
+	return ok
+}
+
+// tempOwner returns the process id in a temporary name.
+func tempOwner(name string) (int, bool) {
+	if !strings.HasPrefix(name, ".") {
+		return 0, false
+	}
+	i := strings.LastIndex(name, tempMarker)
+	if i < 2 {
+		return 0, false
+	}
+	pidStr, rnd, ok := strings.Cut(name[i+len(tempMarker):], "-")
+	if !ok || len(rnd) != 16 {
+		return 0, false
+	}
+	if _, err := hex.DecodeString(rnd); err != nil {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(pidStr)
+	if err != nil || pid <= 0 {
+		return 0, false
+	}
+	return pid, true
+}
+
+// removeStale removes the temporary files and folders below root whose
+// process is no longer running.
+func removeStale(root string) error {
+	var stale []string
+	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		pid, ok := tempOwner(e.Name())
+		if !ok || p == root {
+			return nil
+		}
+		if pid != os.Getpid() && !processAlive(pid) {
+			stale = append(stale, p)
+		}
+		if e.IsDir() {
+			return fs.SkipDir
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range stale {
+		if err := os.RemoveAll(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncDir makes a rename or removal in dir durable.
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil // folders cannot be opened for sync there; renames are durable
+	}
+	f, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync folder: %w", err)
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sync folder %s: %w", dir, err)
+	}
+	return nil
+}

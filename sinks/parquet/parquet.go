@@ -1,0 +1,437 @@
+// Package parquet is the Parquet sink: one file per table (or per table and
+// year, with Hive partitioning), zstd-compressed, with statistics, in large
+// row groups. Rows are buffered in memory up to one budget shared by all the
+// files the sink has open; past it, the largest buffered row group is
+// written out, so memory does not grow with the length of the history.
+//
+// Logical types follow the unified schema: DATE, TIMESTAMP(MICROS,
+// isAdjustedToUTC=true), INT64 (INT(64, signed)), DOUBLE, STRING (for String
+// and JSON) and BOOLEAN; required columns are REQUIRED, the others OPTIONAL.
+// Strings, floats and booleans are dictionary-encoded; integers, dates and
+// instants use DELTA_BINARY_PACKED. Each file carries key-value metadata:
+// ouraexport.version, ouraexport.schema_version, ouraexport.table,
+// ouraexport.exported_at and ouraexport.table_schema (the table's definition
+// as JSON, with units and meanings).
+//
+// The sink writes with arrow-go's column writers (parquet/file), handing
+// them each column's values in bulk, as buffered. It registers a zstd codec
+// for arrow-go with encoders sized for pages (see zstd.go).
+//
+// Importing the package registers the format as "parquet" and a Checker
+// for ".parquet" files.
+package parquet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	pq "github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
+	pqschema "github.com/apache/arrow-go/v18/parquet/schema"
+
+	"github.com/ouraexport/ouraexport/schema"
+	"github.com/ouraexport/ouraexport/sinks"
+	"github.com/ouraexport/ouraexport/sinks/internal/state"
+)
+
+// Ext is the extension of the files the sink writes.
+const Ext = ".parquet"
+
+func init() {
+	sinks.Register("parquet", func(o sinks.Options) (sinks.Sink, error) { return New(o) })
+	sinks.RegisterChecker(Ext, Check)
+}
+
+// Sink writes Parquet files. It is safe for concurrent use.
+type Sink struct {
+	mu     sync.Mutex
+	life   state.Life
+	opts   sinks.Options
+	budget int64
+	held   int64 // bytes held by the row buffers of all parts
+	tables map[string]*table
+	order  []*table
+	runs   []sinks.Run        // scratch for partitioning
+	values []pq.ByteArray     // scratch for string columns
+	parts  map[*part]struct{} // every part not yet published, for the budget
+}
+
+var _ sinks.Sink = (*Sink)(nil)
+
+// table is the state of one table.
+type table struct {
+	t      *schema.Table
+	root   *pqschema.GroupNode
+	props  *pq.WriterProperties
+	single *part                     // without partitioning
+	parts  map[sinks.Partition]*part // with partitioning
+	kv     metadata.KeyValueMetadata // metadata known at Open
+}
+
+// part is one output file: a table, or a table's year.
+type part struct {
+	tab     *table
+	name    string // path within the Dir
+	buf     *rowBuffer
+	written int64 // rows already in row groups
+	fw      sinks.FileWriter
+	pw      *file.Writer
+}
+
+// New returns a Parquet sink writing into o.Dir.
+func New(o sinks.Options) (*Sink, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	if o.CompressionLevel > 22 {
+		return nil, fmt.Errorf("parquet: zstd level %d is above 22", o.CompressionLevel)
+	}
+	s := &Sink{opts: o, budget: o.Budget(), tables: make(map[string]*table, len(o.Tables)), parts: make(map[*part]struct{})}
+	for _, t := range o.Tables {
+		root, err := fileSchema(t)
+		if err != nil {
+			return nil, fmt.Errorf("parquet: %w", err)
+		}
+		def, err := json.Marshal(t)
+		if err != nil {
+			return nil, fmt.Errorf("parquet: table %s: %w", t.Name, err)
+		}
+		tab := &table{t: t, root: root, props: writerProps(t, o.CompressionLevel)}
+		tab.kv.Append("ouraexport.table", t.Name)
+		tab.kv.Append("ouraexport.table_schema", string(def))
+		if o.Partition && t.Partition != "" {
+			tab.parts = make(map[sinks.Partition]*part)
+		}
+		s.tables[t.Name] = tab
+		s.order = append(s.order, tab)
+	}
+	return s, nil
+}
+
+// Write buffers the rows of b, writing out row groups as the memory budget requires.
+func (s *Sink) Write(ctx context.Context, b *schema.Batch) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.life.Usable(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return s.life.Fail(fmt.Errorf("parquet: %w", err))
+	}
+	if b == nil || b.Table == nil {
+		return s.life.Fail(errors.New("parquet: batch without a table"))
+	}
+	tab := s.tables[b.Table.Name]
+	if tab == nil {
+		return s.life.Fail(fmt.Errorf("parquet: table %s is not part of this export", b.Table.Name))
+	}
+	if err := sinks.CheckBatch(tab.t, b); err != nil {
+		return s.life.Fail(fmt.Errorf("parquet: %w", err))
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	if tab.parts == nil {
+		if err := s.add(ctx, s.partOf(tab, sinks.Partition{}), b, 0, b.Len()); err != nil {
+			return s.life.Fail(err)
+		}
+		return nil
+	}
+	s.runs = sinks.Runs(s.runs[:0], b)
+	for _, r := range s.runs {
+		if err := s.add(ctx, s.partOf(tab, r.Partition), b, r.Lo, r.Hi); err != nil {
+			return s.life.Fail(err)
+		}
+	}
+	return nil
+}
+
+// partOf returns the part of tab for partition p, creating it.
+func (s *Sink) partOf(tab *table, p sinks.Partition) *part {
+	if tab.parts == nil {
+		if tab.single == nil {
+			tab.single = &part{tab: tab, name: tab.t.Name + Ext, buf: newRowBuffer(tab.t)}
+			s.parts[tab.single] = struct{}{}
+		}
+		return tab.single
+	}
+	pt := tab.parts[p]
+	if pt == nil {
+		pt = &part{tab: tab, name: p.Path(tab.t, Ext), buf: newRowBuffer(tab.t)}
+		tab.parts[p] = pt
+		s.parts[pt] = struct{}{}
+	}
+	return pt
+}
+
+// add buffers rows [lo, hi) of b in pt, writing a row group whenever pt
+// reaches the row-group size, and then keeps the sink within its budget.
+func (s *Sink) add(ctx context.Context, pt *part, b *schema.Batch, lo, hi int) error {
+	for lo < hi {
+		n := min(hi-lo, maxRowGroupRows-pt.buf.rows)
+		s.held += pt.buf.add(b, lo, lo+n)
+		lo += n
+		if pt.buf.rows >= maxRowGroupRows {
+			if err := s.flush(pt); err != nil {
+				return err
+			}
+		}
+	}
+	return s.keepBudget(ctx)
+}
+
+// keepBudget brings the bytes held by row buffers under the budget: first
+// by releasing empty chunks kept for reuse, then by writing out the largest
+// buffered row group (keeping as many of its chunks as the budget allows).
+func (s *Sink) keepBudget(ctx context.Context) error {
+	for s.held > s.budget {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("parquet: %w", err)
+		}
+		var largest, freest *part
+		var most, mostFree int64
+		for pt := range s.parts {
+			used := pt.buf.usedBytes()
+			if free := pt.buf.held - used; free > mostFree {
+				freest, mostFree = pt, free
+			}
+			if pt.buf.rows > 0 && used > most {
+				largest, most = pt, used
+			}
+		}
+		if freest != nil {
+			s.held -= freest.buf.trim(freest.buf.held - (s.held - s.budget))
+			continue
+		}
+		if largest == nil {
+			return nil
+		}
+		if err := s.flush(largest); err != nil {
+			return err
+		}
+		s.held -= largest.buf.trim(largest.buf.held - (s.held - s.budget))
+	}
+	return nil
+}
+
+// usedBytes returns the bytes of the chunks that hold rows.
+func (rb *rowBuffer) usedBytes() int64 {
+	var n int64
+	for _, c := range rb.chunks {
+		n += c.size()
+	}
+	return n
+}
+
+// flush writes the rows buffered in pt as one row group.
+func (s *Sink) flush(pt *part) (err error) {
+	if pt.buf.rows == 0 {
+		return nil
+	}
+	if pt.pw == nil {
+		if err := s.open(pt); err != nil {
+			return err
+		}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("parquet: write %s: %v", pt.name, p)
+		}
+	}()
+	rg, err := pt.pw.AppendRowGroupChecked()
+	if err != nil {
+		return fmt.Errorf("parquet: write %s: %w", pt.name, err)
+	}
+	for ci := range pt.buf.cols {
+		cw, err := rg.NextColumn()
+		if err != nil {
+			return fmt.Errorf("parquet: write %s column %s: %w", pt.name, pt.tab.t.Columns[ci].Name, err)
+		}
+		if err := s.writeColumn(cw, pt.buf, ci); err != nil {
+			return fmt.Errorf("parquet: write %s column %s: %w", pt.name, pt.tab.t.Columns[ci].Name, err)
+		}
+		if err := cw.Close(); err != nil {
+			return fmt.Errorf("parquet: write %s column %s: %w", pt.name, pt.tab.t.Columns[ci].Name, err)
+		}
+	}
+	if err := rg.Close(); err != nil {
+		return fmt.Errorf("parquet: write %s: %w", pt.name, err)
+	}
+	pt.written += int64(pt.buf.rows)
+	pt.buf.recycle()
+	return nil
+}
+
+// writeColumn writes column ci of every chunk of rb, in bulk.
+func (s *Sink) writeColumn(cw file.ColumnChunkWriter, rb *rowBuffer, ci int) error {
+	spec := rb.cols[ci]
+	for _, c := range rb.chunks {
+		cc := &c.cols[ci]
+		defs := c.levels(ci, spec)
+		var err error
+		switch w := cw.(type) {
+		case *file.Int32ColumnChunkWriter:
+			_, err = w.WriteBatch(cc.i32, defs, nil)
+		case *file.Int64ColumnChunkWriter:
+			_, err = w.WriteBatch(cc.i64, defs, nil)
+		case *file.Float64ColumnChunkWriter:
+			_, err = w.WriteBatch(cc.f64, defs, nil)
+		case *file.BooleanColumnChunkWriter:
+			_, err = w.WriteBatch(cc.bools, defs, nil)
+		case *file.ByteArrayColumnChunkWriter:
+			s.values = s.values[:0]
+			off := 0
+			for _, n := range cc.lens {
+				s.values = append(s.values, cc.bytes[off:off+int(n):off+int(n)])
+				off += int(n)
+			}
+			_, err = w.WriteBatch(s.values, defs, nil)
+			clear(s.values) // drop the references into the chunk
+		default:
+			err = fmt.Errorf("unexpected column writer %T", cw)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// open creates pt's file and its Parquet writer.
+func (s *Sink) open(pt *part) error {
+	fw, err := s.opts.Dir.Create(pt.name)
+	if err != nil {
+		return fmt.Errorf("parquet: %w", err)
+	}
+	pw, err := file.NewParquetWriterWithError(fw, pt.tab.root, file.WithWriterProps(pt.tab.props), file.WithWriteMetadata(slices.Clone(pt.tab.kv)))
+	if err != nil {
+		fw.Abort()
+		return fmt.Errorf("parquet: start %s: %w", pt.name, err)
+	}
+	pt.fw, pt.pw = fw, pw
+	return nil
+}
+
+// Commit writes the last row groups and the footers, publishes every file
+// (an empty file for a table without rows) and removes the files an earlier
+// export left for these tables that this one did not write.
+func (s *Sink) Commit(ctx context.Context, meta sinks.Meta) ([]sinks.File, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.life.Usable(); err != nil {
+		return nil, err
+	}
+	if err := meta.Validate(); err != nil {
+		return nil, s.life.Fail(fmt.Errorf("parquet: %w", err))
+	}
+	var pending []sinks.Pending
+	written := make(map[string]bool)
+	for _, tab := range s.order {
+		parts := tab.sortedParts()
+		if len(parts) == 0 {
+			// An empty table still gets a file, so readers find its columns.
+			parts = []*part{s.partOf(tab, sinks.Partition{Null: true})}
+		}
+		for _, pt := range parts {
+			if err := ctx.Err(); err != nil {
+				return nil, s.life.Fail(fmt.Errorf("parquet: %w", err))
+			}
+			if err := s.finish(pt, meta); err != nil {
+				return nil, s.life.Fail(err)
+			}
+			pending = append(pending, sinks.Pending{Name: pt.name, W: pt.fw, Rows: pt.written})
+			written[pt.name] = true
+		}
+	}
+	files, err := sinks.Publish(s.opts.Dir, pending)
+	for pt := range s.parts {
+		pt.fw = nil // published or aborted
+	}
+	if err != nil {
+		return nil, s.life.Fail(fmt.Errorf("parquet: %w", err))
+	}
+	s.life.Committed()
+	if err := sinks.RemoveStale(s.opts.Dir, Ext, s.opts.Tables, written); err != nil {
+		return files, fmt.Errorf("parquet: %w", err)
+	}
+	return files, nil
+}
+
+func (tab *table) sortedParts() []*part {
+	if tab.parts == nil {
+		if tab.single == nil {
+			return nil
+		}
+		return []*part{tab.single}
+	}
+	parts := make([]*part, 0, len(tab.parts))
+	for _, pt := range tab.parts {
+		parts = append(parts, pt)
+	}
+	slices.SortFunc(parts, func(a, b *part) int { return strings.Compare(a.name, b.name) })
+	return parts
+}
+
+// finish writes pt's last row group and footer; the file is then ready to publish.
+func (s *Sink) finish(pt *part, meta sinks.Meta) (err error) {
+	if err := s.flush(pt); err != nil {
+		return err
+	}
+	s.held -= pt.buf.trim(0)
+	if pt.pw == nil {
+		if err := s.open(pt); err != nil {
+			return err
+		}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("parquet: finish %s: %v", pt.name, p)
+		}
+	}()
+	for _, kv := range [][2]string{
+		{"ouraexport.version", meta.ToolVersion},
+		{"ouraexport.schema_version", strconv.Itoa(meta.SchemaVersion)},
+		{"ouraexport.exported_at", meta.ExportedAt.UTC().Format(time.RFC3339)},
+	} {
+		if err := pt.pw.AppendKeyValueMetadata(kv[0], kv[1]); err != nil {
+			return fmt.Errorf("parquet: finish %s: %w", pt.name, err)
+		}
+	}
+	err = pt.pw.Close()
+	pt.pw = nil
+	if err != nil {
+		return fmt.Errorf("parquet: finish %s: %w", pt.name, err)
+	}
+	return nil
+}
+
+// Close releases the sink. Without a successful Commit it discards every
+// file: none appears.
+func (s *Sink) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	first, discard := s.life.Close()
+	if !first {
+		return nil
+	}
+	var errs []error
+	for pt := range s.parts {
+		if discard && pt.fw != nil {
+			errs = append(errs, pt.fw.Abort())
+		}
+		pt.fw, pt.pw, pt.buf = nil, nil, nil
+	}
+	s.parts, s.tables, s.order, s.held = nil, nil, nil, 0
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("parquet: close: %w", err)
+	}
+	return nil
+}
