@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"time"
+
+	"github.com/ouraexport/ouraexport/schema"
 )
 
 // Kind says how a collection is addressed in time.
@@ -51,6 +53,15 @@ type Collection struct {
 	Decode func(body []byte) (docs []json.RawMessage, next string, err error)
 	// Check rejects a document a faulty server garbled (nil accepts everything).
 	Check func(doc []byte) error
+	// Map writes a document's rows with m (nil: the v2 mapping of Name).
+	Map func(m *schema.Mapper, doc []byte) error
+}
+
+func (c *Collection) mapDoc(m *schema.Mapper, doc []byte) error {
+	if c.Map != nil {
+		return c.Map(m, doc)
+	}
+	return m.MapV2(c.Name, doc, schema.OriginV2)
 }
 
 const day = 24 * time.Hour

@@ -123,7 +123,9 @@ type fetcher struct {
 	early  time.Time // earliest document day seen (for instant planning)
 	hint   time.Time // start of the instant collections' planned range
 	dates  int       // date collections not yet done
+	extend bool      // extend the time series back once the date collections are done
 	onDone func(c *Collection)
+	planMu sync.Mutex
 	plan   []PlannedWindow
 	// wholeDocs counts the documents of the collections read before planning.
 	wholeDocs map[*Collection]int
@@ -181,7 +183,7 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 	if rings == nil {
 		rings = all[1]
 	}
-	account, infoErr := f.fetchWhole(ctx, info)
+	account, email, infoErr := f.fetchAccount(ctx, info)
 	if infoErr != nil {
 		if errors.Is(infoErr, ErrUnauthorized) || ctx.Err() != nil {
 			return nil, infoErr
@@ -196,6 +198,9 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 			return nil, fmt.Errorf("%w (%s, not %s): export into another --out folder", ErrOtherAccount, st.State.Account, account)
 		}
 		st.State.Account = account
+		if email != "" {
+			st.State.Email = email
+		}
 		st.State.APIURL = o.Client.BaseURL()
 		if err := st.SaveState(); err != nil {
 			return nil, err
@@ -203,18 +208,6 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 	}
 	res.Account = st.State.Account
 	setUp, ringsErr := f.ringSetUp(ctx, rings)
-
-	f.since = o.Since
-	if f.since.IsZero() {
-		f.since = earliestHistory
-	}
-	f.hint = o.Since
-	if f.hint.IsZero() {
-		f.hint = setUp // zero when no ring date can be trusted
-	}
-	if !st.State.Earliest.IsZero() && (f.hint.IsZero() || st.State.Earliest.Before(f.hint)) && o.Since.IsZero() {
-		f.hint = st.State.Earliest
-	}
 
 	for _, c := range o.Collections {
 		cs := &collState{res: &CollectionResult{Collection: c}, maxWindow: c.MaxWindow}
@@ -231,6 +224,44 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 		}
 		if c.Kind == ByDate {
 			f.dates++
+		}
+	}
+	// Where the history starts. A date collection fetched in one window
+	// costs the same however far back the window reaches, so those start in
+	// 2013 unless the server limits their windows; time series cost a
+	// request per 30 days, so they start where the data does: the first
+	// ring's set-up, the earliest day seen before, or a few probing
+	// requests; and once the date collections are in, the time series are
+	// extended back to the earliest day they showed.
+	f.since, f.hint = o.Since, o.Since
+	if st.State.Earliest.IsZero() {
+		// A run killed between a segment and the state that dates it.
+		if t, err := f.storedEarliest(); err != nil {
+			return nil, err
+		} else if !t.IsZero() {
+			st.State.Earliest = t
+		}
+	}
+	if o.Since.IsZero() {
+		limited := false
+		for _, c := range o.Collections {
+			limited = limited || (c.Kind == ByDate && c.MaxWindow > 0)
+		}
+		var probed time.Time
+		if limited || f.dates == 0 || o.DryRun {
+			var err error
+			if probed, err = f.probeEarliest(ctx); err != nil {
+				return nil, err
+			}
+		}
+		f.since = earliestHistory
+		if limited && !probed.IsZero() {
+			f.since = probed
+		}
+		for _, t := range []time.Time{probed, setUp, st.State.Earliest} {
+			if !t.IsZero() && (f.hint.IsZero() || t.Before(f.hint)) {
+				f.hint = t
+			}
 		}
 	}
 	res.Since = f.since
@@ -253,18 +284,9 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 			f.colls[c].final = true
 		}
 	}
-	// Time series start where the history starts; when that is not known
-	// yet, they are planned once the date collections have shown it (or,
-	// when none is exported, after a few probing requests).
-	if f.hint.IsZero() && (f.dates == 0 || o.DryRun) {
-		start, err := f.probeEarliest(ctx)
-		if err != nil {
-			return nil, err
-		}
-		f.hint = start
-	}
-	if !f.hint.IsZero() || f.dates == 0 {
-		js, err := f.planInstants(f.hint)
+	f.extend = o.Since.IsZero() && f.dates > 0 && !o.DryRun
+	if !f.hint.IsZero() || !f.extend {
+		js, err := f.planInstants(f.hint, time.Time{}, !f.extend)
 		if err != nil {
 			return nil, err
 		}
@@ -303,11 +325,6 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 	}
 	if err := g.Wait(); err != nil {
 		return res, err
-	}
-	if st.State.Earliest.IsZero() || (!f.early.IsZero() && f.early.Before(st.State.Earliest)) {
-		if !f.early.IsZero() {
-			st.State.Earliest = f.early
-		}
 	}
 	return res, st.SaveState()
 }
@@ -353,16 +370,19 @@ func (f *fetcher) chunk(c *Collection, r span, max time.Duration) []*job {
 			to = from.Add(max)
 		}
 		jobs = append(jobs, &job{c: c, from: from, to: to})
+		f.planMu.Lock()
 		f.plan = append(f.plan, PlannedWindow{Collection: c.Name, From: from, To: to})
+		f.planMu.Unlock()
 		from = to
 	}
 	return jobs
 }
 
-// planInstants plans every time-series collection from start (a day; zero:
-// the last 30 days) to the end of the history, with a day of margin on
-// either side for time zones far from UTC.
-func (f *fetcher) planInstants(start time.Time) ([]*job, error) {
+// planInstants plans every time-series collection from the day start
+// (zero: the last 30 days) to end (zero: the end of the history), with a day
+// of margin on either side for time zones far from UTC. final says no more
+// windows will be planned for them.
+func (f *fetcher) planInstants(start, end time.Time, final bool) ([]*job, error) {
 	if start.IsZero() {
 		start = f.until.AddDate(0, 0, -30)
 	}
@@ -370,8 +390,11 @@ func (f *fetcher) planInstants(start time.Time) ([]*job, error) {
 		start = f.since
 	}
 	r := span{start.AddDate(0, 0, -1), f.until.AddDate(0, 0, 2)}
-	if end := f.now.Add(day); r.To.After(end) && end.After(r.From) {
-		r.To = end.Truncate(time.Minute)
+	if !end.IsZero() {
+		r.To = end.AddDate(0, 0, -1)
+	}
+	if limit := f.now.Add(day).Truncate(time.Minute); r.To.After(limit) && limit.After(r.From) {
+		r.To = limit
 	}
 	var jobs []*job
 	for _, c := range f.order {
@@ -383,7 +406,11 @@ func (f *fetcher) planInstants(start time.Time) ([]*job, error) {
 			return nil, err
 		}
 		jobs = append(jobs, js...)
-		f.colls[c].final = true
+		if final {
+			f.mu.Lock()
+			f.colls[c].final = true
+			f.mu.Unlock()
+		}
 	}
 	return jobs, nil
 }
@@ -450,6 +477,37 @@ func (f *fetcher) probeEarliest(ctx context.Context) (time.Time, error) {
 	return lo, nil
 }
 
+// storedEarliest returns the earliest day of any stored document of the
+// date collections (zero when none is stored).
+func (f *fetcher) storedEarliest() (time.Time, error) {
+	var earliest time.Time
+	for _, c := range f.o.Collections {
+		if c.Kind != ByDate {
+			continue
+		}
+		segs, err := f.o.Store.Segments(c.API, c.Name)
+		if err != nil {
+			return time.Time{}, err
+		}
+		for _, seg := range segs {
+			if seg.Docs == 0 || (!earliest.IsZero() && !seg.From.Before(earliest)) {
+				continue
+			}
+			err := f.o.Store.Read(seg, func(doc []byte) error {
+				if k, ok := docKey(c, doc); ok && (earliest.IsZero() || k.Before(earliest)) {
+					earliest = k
+				}
+				return nil
+			})
+			if err != nil {
+				return time.Time{}, err
+			}
+			break // segments are in time order: the first with documents has the earliest
+		}
+	}
+	return earliest, nil
+}
+
 // ringSetUp reads ring_configuration and returns the day the first ring
 // was set up, when every ring's date is plausible.
 func (f *fetcher) ringSetUp(ctx context.Context, c *Collection) (time.Time, error) {
@@ -476,18 +534,15 @@ func (f *fetcher) ringSetUp(ctx context.Context, c *Collection) (time.Time, erro
 	return dayOf(first), nil
 }
 
-// fetchWhole fetches a Single or Paged collection into a whole segment and
-// returns the id of its (first) document.
-func (f *fetcher) fetchWhole(ctx context.Context, c *Collection) (string, error) {
-	id := ""
-	_, err := f.fetchWholeDocs(ctx, c, func(doc []byte) {
-		if id == "" {
-			if v, err := topLevelStrings(doc, "id"); err == nil {
-				id = v[0]
-			}
+// fetchAccount fetches personal_info into a whole segment and returns the
+// account's id and e-mail address.
+func (f *fetcher) fetchAccount(ctx context.Context, c *Collection) (id, email string, err error) {
+	_, err = f.fetchWholeDocs(ctx, c, func(doc []byte) {
+		if v, err := topLevelStrings(doc, "id", "email"); err == nil && id == "" {
+			id, email = v[0], v[1]
 		}
 	})
-	return id, err
+	return id, email, err
 }
 
 func (f *fetcher) fetchWholeDocs(ctx context.Context, c *Collection, each func(doc []byte)) (int, error) {
@@ -608,27 +663,42 @@ func (f *fetcher) maybeDone(c *Collection) {
 		return
 	}
 	cs.reported = true
-	planInstants := false
+	extend := false
 	if c.Kind == ByDate {
 		f.dates--
-		planInstants = f.dates == 0 && f.hint.IsZero()
+		extend = f.dates == 0 && f.extend
 	}
 	res := *cs.res
 	f.mu.Unlock()
 	f.o.Progress.Done(c.Name, res.Docs, res.Err)
 	f.onDone(c)
-	if planInstants {
+	if extend {
+		// The date collections are in: extend the time series back to the
+		// earliest day they showed.
+		f.mu.Lock()
 		start := f.early
-		if start.IsZero() {
-			start = f.o.Store.State.Earliest
+		f.mu.Unlock()
+		if t := f.o.Store.State.Earliest; !t.IsZero() && (start.IsZero() || t.Before(start)) {
+			start = t
 		}
-		js, err := f.planInstants(start)
+		var js []*job
+		var err error
+		switch {
+		case f.hint.IsZero():
+			js, err = f.planInstants(start, time.Time{}, true)
+		case !start.IsZero() && start.Before(f.hint):
+			js, err = f.planInstants(start, f.hint, true)
+		default:
+			js, err = f.planInstants(f.hint, f.hint, true) // nothing more: mark final
+		}
 		if err != nil {
+			f.mu.Lock()
 			for _, c := range f.order {
-				if c.Kind == ByInstant {
+				if c.Kind == ByInstant && f.colls[c].res.Err == nil {
 					f.colls[c].res.Err = err
 				}
 			}
+			f.mu.Unlock()
 		}
 		f.add(js)
 		for _, c := range f.order {
@@ -638,6 +708,10 @@ func (f *fetcher) maybeDone(c *Collection) {
 		}
 	}
 }
+
+// maxLoops bounds how often a window re-reads pages to get out of a
+// pagination loop before giving up.
+const maxLoops = 20
 
 // errCycle means the server's next_token led back to a page already read.
 var errCycle = errors.New("the server's next_token repeats (a pagination loop)")
@@ -659,45 +733,13 @@ func (f *fetcher) fetchWindow(ctx context.Context, j *job, each func(doc []byte)
 		query = c.Query(j.from, j.to)
 	}
 	seen := map[string]struct{}{}
-	tokens := map[string]struct{}{}
-	var first, last time.Time
-	var early time.Time
-	next := ""
-	for page := 1; ; page++ {
-		q := query
-		if next != "" {
-			q = url.Values{}
-			for k, v := range query {
-				q[k] = v
-			}
-			q.Set("next_token", next)
-		}
-		var docs []json.RawMessage
-		var nextTok string
-		_, err := f.o.Client.Get(ctx, c.Path, q, func(body []byte) error {
-			var err error
-			docs, nextTok, err = c.Decode(body)
-			if err != nil {
-				return err
-			}
-			if c.Check != nil {
-				for i, d := range docs {
-					if err := c.Check(d); err != nil {
-						return fmt.Errorf("document %d: %w", i, err)
-					}
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return 0, fmt.Errorf("%s %s: %w", c.Name, describeWindow(j), err)
-		}
+	var first, last, early time.Time
+	add := func(docs []json.RawMessage) (int, error) {
 		kept := 0
 		for _, d := range docs {
 			var key time.Time
 			if c.Kind == ByDate || c.Kind == ByInstant {
-				k, ok := docKey(c, d)
-				if ok {
+				if k, ok := docKey(c, d); ok {
 					if k.Before(j.from) || !k.Before(j.to) {
 						continue // in the margin: another window's
 					}
@@ -715,7 +757,7 @@ func (f *fetcher) fetchWindow(ctx context.Context, j *job, each func(doc []byte)
 			}
 			seen[id] = struct{}{}
 			if err := w.Add(d); err != nil {
-				return 0, fmt.Errorf("%s: store: %w", c.Name, err)
+				return kept, fmt.Errorf("%s: store: %w", c.Name, err)
 			}
 			if each != nil {
 				each(d)
@@ -733,15 +775,90 @@ func (f *fetcher) fetchWindow(ctx context.Context, j *job, each func(doc []byte)
 				}
 			}
 		}
+		return kept, nil
+	}
+	get := func(token string) ([]json.RawMessage, string, error) {
+		q := query
+		if token != "" {
+			q = url.Values{}
+			for k, v := range query {
+				q[k] = v
+			}
+			q.Set("next_token", token)
+		}
+		var docs []json.RawMessage
+		var next string
+		_, err := f.o.Client.Get(ctx, c.Path, q, func(body []byte) error {
+			var err error
+			if docs, next, err = c.Decode(body); err != nil {
+				return err
+			}
+			if c.Check != nil {
+				for i, d := range docs {
+					if err := c.Check(d); err != nil {
+						return fmt.Errorf("document %d: %w", i, err)
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, "", fmt.Errorf("%s %s: %w", c.Name, describeWindow(j), err)
+		}
+		return docs, next, nil
+	}
+	// Follow next_token to the end. A token already followed means a
+	// pagination loop: one of the last two answers was wrong. Ask the
+	// previous page again (its token may have misled us), then this one;
+	// a loop that persists is an error.
+	followed := map[string]struct{}{}
+	requests := []string{""} // the tokens of the pages read, in order
+	loops := 0
+	for page := 1; ; page++ {
+		cur := requests[len(requests)-1]
+		docs, next, err := get(cur)
+		if err != nil {
+			return 0, err
+		}
+		for _, loop := followed[next]; loop && next != ""; _, loop = followed[next] {
+			if loops++; loops > maxLoops {
+				return 0, fmt.Errorf("%s %s: %w", c.Name, describeWindow(j), errCycle)
+			}
+			if len(requests) >= 2 {
+				prev := requests[len(requests)-2]
+				pdocs, pnext, err := get(prev)
+				if err != nil {
+					return 0, err
+				}
+				if _, seenBefore := followed[pnext]; pnext != cur && !seenBefore {
+					// The previous answer sent us astray: continue from its fresh token.
+					if _, err := add(pdocs); err != nil {
+						return 0, err
+					}
+					delete(followed, cur)
+					cur = pnext
+					requests[len(requests)-1] = cur
+					followed[cur] = struct{}{}
+					if pnext == "" {
+						docs, next = nil, ""
+						break
+					}
+				}
+			}
+			if docs, next, err = get(cur); err != nil {
+				return 0, err
+			}
+		}
+		kept, err := add(docs)
+		if err != nil {
+			return 0, err
+		}
 		f.o.Progress.Page(c.Name, kept)
-		if nextTok == "" {
+		if next == "" {
 			break
 		}
-		if _, loop := tokens[nextTok]; loop {
-			return 0, fmt.Errorf("%s %s: %w", c.Name, describeWindow(j), errCycle)
-		}
-		tokens[nextTok] = struct{}{}
-		next = nextTok
+		followed[next] = struct{}{}
+		requests = append(requests, next)
 		if f.q != nil && f.split(j, w, page, first, last) {
 			break
 		}
@@ -752,10 +869,17 @@ func (f *fetcher) fetchWindow(ctx context.Context, j *job, each func(doc []byte)
 	}
 	if !early.IsZero() {
 		f.mu.Lock()
+		defer f.mu.Unlock()
 		if f.early.IsZero() || early.Before(f.early) {
 			f.early = early
 		}
-		f.mu.Unlock()
+		// Remember it at once: a resumed run plans the time series from it.
+		if st := f.o.Store; st.State.Earliest.IsZero() || early.Before(st.State.Earliest) {
+			st.State.Earliest = early
+			if err := st.SaveState(); err != nil {
+				return 0, fmt.Errorf("save export state: %w", err)
+			}
+		}
 	}
 	return seg.Docs, nil
 }

@@ -39,6 +39,8 @@ type State struct {
 	Updated time.Time `json:"updated"`
 	// Earliest is the first day with any document (it dates the history when the rings do not).
 	Earliest time.Time `json:"earliest,omitzero"`
+	// Email is the account's e-mail address, when personal_info shows it.
+	Email string `json:"email,omitempty"`
 }
 
 // Store is an export's durable memory, kept in <out>/.ouraexport: the raw
