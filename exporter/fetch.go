@@ -76,6 +76,8 @@ type FetchResult struct {
 	Gen         int
 	Collections []*CollectionResult
 	Plan        []PlannedWindow // what a dry run would fetch
+	// Estimate is the number of requests the plan was expected to take.
+	Estimate int
 }
 
 // PlannedWindow is one window of the plan.
@@ -297,7 +299,8 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 		f.colls[j.c].pending++
 	}
 	f.mu.Unlock()
-	f.o.Progress.Planned(len(first), f.estimate(first))
+	res.Estimate = f.estimate(first)
+	f.o.Progress.Planned(len(first), res.Estimate)
 
 	if o.DryRun {
 		res.Plan = f.plan
@@ -325,6 +328,9 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 	}
 	if err := g.Wait(); err != nil {
 		return res, err
+	}
+	if e := st.State.Earliest; !e.IsZero() && e.After(res.Since) && o.Since.IsZero() {
+		res.Since = e // the history's first day, for people
 	}
 	return res, st.SaveState()
 }

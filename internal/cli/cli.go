@@ -68,6 +68,7 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
+		"export":  {summary: "export your complete Oura history to Parquet, CSV and a JSON archive", usage: exportUsage, run: runExport},
 		"sandbox": {summary: "serve a local emulator of the Oura API (v2, v1, OAuth2) with synthetic histories", usage: sandboxUsage, run: runSandbox},
 		"schema":  {summary: "describe the unified tables: columns, types, units, time zones and source fields", usage: schemaUsage, run: runSchema},
 		"verify":  {summary: "re-hash and re-read an export or archive and reconcile it with its manifest", usage: verifyUsage, run: runVerify},

@@ -1,0 +1,497 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ouraexport/ouraexport/exporter"
+	"github.com/ouraexport/ouraexport/internal/sandbox"
+	"github.com/ouraexport/ouraexport/schema"
+	"github.com/ouraexport/ouraexport/sinks"
+)
+
+const exportUsage = `Usage: ouraexport export [flags]
+
+Takes your complete Oura history out of the Oura Cloud API and writes it to
+--out as Parquet, CSV and a JSON archive, with a MANIFEST.json of every file
+(size, SHA-256, rows). Run it again to bring the export up to date: it fetches
+only what is new, plus the last --lookback days that Oura may have revised.
+An interrupted export resumes where it stopped.
+
+The access token comes from --token-file, else $OURA_TOKEN, else the login
+stored by 'ouraexport auth login'. It is never accepted as a flag value.
+
+Flags:
+  --out DIR             output folder (default ./oura-export)
+  --format LIST         parquet,csv,archive (default: all three)
+  --collections LIST    collections to export (default: all; see 'ouraexport schema')
+  --since DATE          first day, YYYY-MM-DD (default: the whole history)
+  --until DATE          last day, YYYY-MM-DD (default: today)
+  --api-url URL         API server (default https://api.ouraring.com)
+  --token-file FILE     read the access token from FILE
+  --workers N           requests in flight at once (default 4)
+  --lookback DAYS       re-fetch this many recent days on every run (default 14)
+  --partition year      write Parquet and CSV as Hive datasets partitioned by year
+  --sandbox             export user 1 of a built-in sandbox API (no account needed)
+  --dry-run             print the plan (windows, requests, time) and stop
+  --quiet               print nothing but errors
+  --log-format FORMAT   text or json (default text)
+
+Exit status: 0 done; 1 failed; 2 bad usage or input; 3 partial (some
+collections could not be exported, the rest are complete); 4 login needed;
+130 interrupted (run the same command again to resume).`
+
+// DefaultAPIURL is Oura's API server.
+const DefaultAPIURL = "https://api.ouraring.com"
+
+// exportOptions are the parsed export command line.
+type exportOptions struct {
+	out         string
+	formats     []string
+	collections []string
+	since       time.Time
+	until       time.Time
+	apiURL      string
+	tokenFile   string
+	workers     int
+	lookback    int
+	partition   bool
+	sandbox     bool
+	dryRun      bool
+	quiet       bool
+	logFormat   string
+}
+
+var allFormats = []string{"parquet", "csv", "archive"}
+
+func parseExportFlags(args []string) (exportOptions, error) {
+	const cmd = "export"
+	o := exportOptions{}
+	var formats, collections listFlag
+	var since, until, partition string
+	fs := newFlagSet(cmd)
+	fs.StringVar(&o.out, "out", "./oura-export", "")
+	fs.Var(&formats, "format", "")
+	fs.Var(&collections, "collections", "")
+	fs.StringVar(&since, "since", "", "")
+	fs.StringVar(&until, "until", "", "")
+	fs.StringVar(&o.apiURL, "api-url", "", "")
+	fs.StringVar(&o.tokenFile, "token-file", "", "")
+	fs.IntVar(&o.workers, "workers", 4, "")
+	fs.IntVar(&o.lookback, "lookback", 14, "")
+	fs.StringVar(&partition, "partition", "", "")
+	fs.BoolVar(&o.sandbox, "sandbox", false, "")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "")
+	fs.BoolVar(&o.quiet, "quiet", false, "")
+	fs.StringVar(&o.logFormat, "log-format", "text", "")
+	fs.Func("token", "", func(string) error {
+		return errors.New("a token is never taken as a flag value (it would show in the process list); use --token-file FILE or $OURA_TOKEN")
+	})
+	pos, err := parseFlags(cmd, fs, args)
+	if err != nil {
+		return o, err
+	}
+	if err := noArgs(cmd, pos); err != nil {
+		return o, err
+	}
+	o.formats = []string(formats)
+	if len(o.formats) == 0 {
+		o.formats = allFormats
+	}
+	o.collections = []string(collections)
+	if o.since, err = parseDay(cmd, "--since", since); err != nil {
+		return o, err
+	}
+	if o.until, err = parseDay(cmd, "--until", until); err != nil {
+		return o, err
+	}
+	switch partition {
+	case "", "none":
+	case "year":
+		o.partition = true
+	default:
+		return o, usagef(cmd, "--partition %q: the only partitioning is \"year\"", partition)
+	}
+	return o, o.validate()
+}
+
+// parseDay parses a YYYY-MM-DD flag value ("" is the zero time).
+func parseDay(cmd, flag, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return t, usagef(cmd, "%s %q is not a date: write it as YYYY-MM-DD", flag, v)
+	}
+	return t, nil
+}
+
+func (o *exportOptions) validate() error {
+	const cmd = "export"
+	for _, f := range o.formats {
+		if !slices.Contains(allFormats, f) {
+			return usagef(cmd, "--format %q: choose from %s", f, strings.Join(allFormats, ","))
+		}
+	}
+	names := collectionNames()
+	for i, c := range o.collections {
+		name, ok := names[strings.ToLower(c)]
+		if !ok {
+			return usagef(cmd, "--collections: unknown collection %q; the collections are %s", c, strings.Join(exportCollections(), ","))
+		}
+		o.collections[i] = name
+	}
+	if !o.since.IsZero() && !o.until.IsZero() && o.until.Before(o.since) {
+		return usagef(cmd, "--until %s is before --since %s", o.until.Format(time.DateOnly), o.since.Format(time.DateOnly))
+	}
+	if !o.since.IsZero() && o.since.After(time.Now().Add(48*time.Hour)) {
+		return usagef(cmd, "--since %s is in the future", o.since.Format(time.DateOnly))
+	}
+	if o.workers < 1 || o.workers > 64 {
+		return usagef(cmd, "--workers %d: choose 1 to 64", o.workers)
+	}
+	if o.lookback < 0 || o.lookback > 365 {
+		return usagef(cmd, "--lookback %d: choose 0 to 365 days", o.lookback)
+	}
+	if o.logFormat != "text" && o.logFormat != "json" {
+		return usagef(cmd, "--log-format %q: choose text or json", o.logFormat)
+	}
+	if o.sandbox && o.apiURL != "" {
+		return usagef(cmd, "--sandbox and --api-url exclude each other")
+	}
+	if o.sandbox && o.tokenFile != "" {
+		return usagef(cmd, "--sandbox needs no token; drop --token-file")
+	}
+	if o.out == "" {
+		return usagef(cmd, "--out is empty")
+	}
+	return nil
+}
+
+// exportCollections lists the collections export knows, in export order.
+func exportCollections() []string {
+	var names []string
+	for _, c := range exporter.V2Collections(nil) {
+		names = append(names, c.Name)
+	}
+	return names
+}
+
+// collectionNames maps lower-case collection and table names to collection names.
+func collectionNames() map[string]string {
+	m := map[string]string{}
+	for _, c := range exporter.V2Collections(nil) {
+		m[strings.ToLower(c.Name)] = c.Name
+		for _, t := range schema.TablesOf(c.Name) {
+			if t.Parent == "" {
+				m[t.Name] = c.Name
+			}
+		}
+	}
+	return m
+}
+
+func runExport(ctx context.Context, args []string, s Streams) error {
+	o, err := parseExportFlags(args)
+	if err != nil {
+		return err
+	}
+	log := newLogger(s.Err, o.logFormat)
+
+	base, tokens, stop, err := o.source(ctx)
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	if err := checkOutDir(o.out); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.out, 0o700); err != nil {
+		return fmt.Errorf("create --out %s: %w", o.out, err)
+	}
+	st, err := exporter.OpenStore(filepath.Join(o.out, exporter.StoreDir))
+	if err != nil {
+		if errors.Is(err, exporter.ErrStoreFormat) {
+			return fmt.Errorf("%w: %w", ErrBadInput, err)
+		}
+		return err
+	}
+	client, err := exporter.NewClient(exporter.ClientOptions{BaseURL: base, Tokens: tokens, UserAgent: "ouraexport/" + version()})
+	if err != nil {
+		return usagef("export", "--api-url: %v", err)
+	}
+	colls := exporter.V2Collections(schema.CheckV2)
+	if len(o.collections) > 0 {
+		colls = slices.DeleteFunc(colls, func(c *exporter.Collection) bool { return !slices.Contains(o.collections, c.Name) })
+	}
+	prog := newProgress(s.Err, log, o.quiet, len(colls), client.Stats())
+	fetch := exporter.FetchOptions{Client: client, Store: st, Collections: colls, Since: o.since, Until: o.until,
+		Lookback: o.lookback, Workers: o.workers, Progress: prog, DryRun: o.dryRun}
+
+	if o.dryRun {
+		res, err := exporter.Fetch(ctx, fetch, nil)
+		prog.finish()
+		if err != nil {
+			return describeExportError(err)
+		}
+		printPlan(s.Out, res, client)
+		return nil
+	}
+
+	root, err := sinks.LocalDir(o.out)
+	if err != nil {
+		return err
+	}
+	var tables []*schema.Table
+	for _, c := range colls {
+		tables = append(tables, schema.TablesOf(c.Name)...)
+	}
+	var outs []sinks.Sink
+	for _, f := range o.formats {
+		sk, err := sinks.Open(f, sinks.Options{Dir: root.Sub(f), Tables: tables, Partition: o.partition})
+		if err != nil {
+			for _, x := range outs {
+				x.Close()
+			}
+			return fmt.Errorf("open %s output: %w", f, err)
+		}
+		outs = append(outs, sk)
+	}
+	res, err := exporter.Export(ctx, exporter.Options{Fetch: fetch, Sinks: outs, Root: root, ToolVersion: version()})
+	prog.finish()
+	if err != nil && !errors.Is(err, exporter.ErrPartial) {
+		if res != nil && res.Fetch != nil && errors.Is(err, exporter.ErrNothing) {
+			return nothingExported(res)
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted: %w; what was fetched is kept in %s, run the same command again to resume",
+				context.Canceled, filepath.Join(o.out, exporter.StoreDir))
+		}
+		return describeExportError(err)
+	}
+	if !o.quiet {
+		printSummary(s.Out, log, o, res)
+	}
+	if errors.Is(err, exporter.ErrPartial) {
+		return partialError(res)
+	}
+	return nil
+}
+
+// source returns the API base URL and token source: the built-in sandbox,
+// or the given server with the token from --token-file or $OURA_TOKEN.
+func (o *exportOptions) source(ctx context.Context) (string, exporter.TokenSource, func(), error) {
+	if o.sandbox {
+		srv, err := sandbox.New(sandbox.Options{})
+		if err != nil {
+			return "", nil, nil, err
+		}
+		base, err := srv.Start("127.0.0.1:0")
+		if err != nil {
+			return "", nil, nil, fmt.Errorf("start the sandbox: %w", err)
+		}
+		return base, exporter.StaticToken(srv.Token(1)), func() { srv.Close() }, nil
+	}
+	base := o.apiURL
+	if base == "" {
+		base = DefaultAPIURL
+	}
+	tok, err := resolveToken(o.tokenFile)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return base, tok, func() {}, nil
+}
+
+// resolveToken finds the access token: --token-file, else $OURA_TOKEN.
+func resolveToken(file string) (exporter.TokenSource, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("%w: read --token-file: %w", ErrBadInput, errors.Unwrap(err))
+		}
+		tok := strings.TrimSpace(string(b))
+		if tok == "" || strings.ContainsAny(tok, " \n\t") {
+			return nil, fmt.Errorf("%w: --token-file %s does not hold a token (one line, no spaces)", ErrBadInput, file)
+		}
+		return exporter.StaticToken(tok), nil
+	}
+	if tok := strings.TrimSpace(os.Getenv("OURA_TOKEN")); tok != "" {
+		return exporter.StaticToken(tok), nil
+	}
+	return nil, fmt.Errorf("%w: no access token: set OURA_TOKEN, pass --token-file FILE, or run 'ouraexport auth login' (try 'ouraexport export --sandbox' without an account)", ErrAuthNeeded)
+}
+
+// checkOutDir refuses a folder that holds something other than an export.
+func checkOutDir(dir string) error {
+	info, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%w: --out %s: %w", ErrBadInput, dir, errors.Unwrap(err))
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("%w: --out %s is a file, not a folder", ErrBadInput, dir)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("%w: --out %s: %w", ErrBadInput, dir, errors.Unwrap(err))
+	}
+	if len(ents) == 0 {
+		return nil
+	}
+	for _, e := range ents {
+		if e.Name() == exporter.StoreDir || e.Name() == "MANIFEST.json" {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: --out %s is not empty and holds no ouraexport export; choose a new or empty folder", ErrBadInput, dir)
+}
+
+// describeExportError classifies errors for the exit code.
+func describeExportError(err error) error {
+	switch {
+	case errors.Is(err, exporter.ErrUnauthorized):
+		return fmt.Errorf("%w: %w; log in again ('ouraexport auth login') or check the token", ErrAuthNeeded, err)
+	case errors.Is(err, exporter.ErrOtherAccount), errors.Is(err, exporter.ErrStoreFormat):
+		return fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	return err
+}
+
+// lapsed reports whether every failure is a 403.
+func lapsed(res *exporter.Result) bool {
+	failed := res.Failed()
+	for _, f := range failed {
+		if !errors.Is(f.Err, exporter.ErrForbidden) {
+			return false
+		}
+	}
+	return len(failed) > 0
+}
+
+const lapsedHint = "if your Oura membership has lapsed, download your data at https://membership.ouraring.com/data-export and run 'ouraexport import' on the file"
+
+func partialError(res *exporter.Result) error {
+	var names []string
+	for _, f := range res.Failed() {
+		names = append(names, f.Collection.Name)
+	}
+	msg := fmt.Sprintf("%d of %d collections could not be exported (%s); the rest are complete",
+		len(names), len(res.Fetch.Collections), strings.Join(names, ", "))
+	if lapsed(res) {
+		msg += "; " + lapsedHint
+	}
+	return fmt.Errorf("%w: %s", ErrPartial, msg)
+}
+
+func nothingExported(res *exporter.Result) error {
+	if lapsed(res) {
+		return fmt.Errorf("%w: nothing could be exported: the API answered 403 (forbidden) for every collection; %s", ErrPartial, lapsedHint)
+	}
+	return fmt.Errorf("nothing could be exported: %s", exporter.Describe(res.Failed()[0].Err))
+}
+
+// printPlan writes a dry run's plan.
+func printPlan(w io.Writer, res *exporter.FetchResult, client *exporter.Client) {
+	type row struct {
+		windows  int
+		from, to time.Time
+	}
+	per := map[string]*row{}
+	for _, p := range res.Plan {
+		r := per[p.Collection]
+		if r == nil {
+			r = &row{from: p.From, to: p.To}
+			per[p.Collection] = r
+		}
+		r.windows++
+		if p.From.Before(r.from) {
+			r.from = p.From
+		}
+		if p.To.After(r.to) {
+			r.to = p.To
+		}
+	}
+	fmt.Fprintf(w, "Plan for account %s, history %s to %s:\n\n", orUnknown(res.Account), res.Since.Format(time.DateOnly), res.Until.Format(time.DateOnly))
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "collection\twindows\tfrom\tto")
+	windows := 0
+	for _, c := range res.Collections {
+		r := per[c.Collection.Name]
+		switch {
+		case c.Err != nil:
+			fmt.Fprintf(tw, "%s\t-\t%s\t\n", c.Collection.Name, exporter.Describe(c.Err))
+		case r == nil && (c.Collection.Kind == exporter.Single || c.Collection.Kind == exporter.Paged):
+			fmt.Fprintf(tw, "%s\t1\t(whole)\t\n", c.Collection.Name)
+			windows++
+		case r == nil:
+			fmt.Fprintf(tw, "%s\t0\t(up to date)\t\n", c.Collection.Name)
+		default:
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", c.Collection.Name, r.windows, r.from.Format(time.DateOnly), r.to.Add(-time.Second).Format(time.DateOnly))
+			windows += r.windows
+		}
+	}
+	tw.Flush()
+	est := res.Estimate
+	fmt.Fprintf(w, "\n%d windows, about %d requests (%d made to plan).\n", windows, est, client.Stats().Requests.Load())
+	// Oura allows 5000 requests per 5 minutes.
+	if est > 5000 {
+		fmt.Fprintf(w, "Under the rate limit of 5000 requests per 5 minutes this takes at least %s.\n", (time.Duration(est-5000) * 300 * time.Second / 5000).Round(time.Second))
+	} else {
+		fmt.Fprintln(w, "That is within the rate limit of 5000 requests per 5 minutes: it is limited only by the server's speed.")
+	}
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(unknown)"
+	}
+	return s
+}
+
+// printSummary writes what an export did.
+func printSummary(w io.Writer, log *slog.Logger, o exportOptions, res *exporter.Result) {
+	fr := res.Fetch
+	if o.logFormat == "json" {
+		attrs := []any{"account", fr.Account, "out", o.out, "requests", res.Requests, "retries", res.Retries,
+			"rate_limited", res.RateLimited, "bytes", res.Bytes, "seconds", res.Elapsed.Seconds(), "files", len(res.Files)}
+		for _, c := range fr.Collections {
+			attrs = append(attrs, "records."+c.Collection.Name, res.Docs[c.Collection.Name])
+		}
+		log.Info("export finished", attrs...)
+		return
+	}
+	fmt.Fprintf(w, "Exported %s to %s for account %s into %s in %s.\n\n", fr.Since.Format(time.DateOnly), fr.Until.Format(time.DateOnly),
+		orUnknown(fr.Account), o.out, res.Elapsed.Round(100*time.Millisecond))
+	fmt.Fprintf(w, "  %-26s %12s  %s\n", "collection", "records", "")
+	for _, c := range fr.Collections {
+		status := ""
+		if c.Err != nil {
+			status = "incomplete: " + exporter.Describe(c.Err)
+		}
+		fmt.Fprintf(w, "  %-26s %12d  %s\n", c.Collection.Name, res.Docs[c.Collection.Name], status)
+	}
+	fmt.Fprintf(w, "\n%d requests (%d retried, %d rate limited), %.1f MB received.\n", res.Requests, res.Retries, res.RateLimited, float64(res.Bytes)/1e6)
+	var n int
+	for _, wn := range res.Warnings {
+		n += wn.Count
+	}
+	if n > 0 {
+		fmt.Fprintf(w, "%d values did not fit their columns and were kept in the extra column (see 'ouraexport schema').\n", n)
+	}
+	fmt.Fprintf(w, "%d files; check them any time with: ouraexport verify %s\n", len(res.Files), o.out)
+}
