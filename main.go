@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/ouraexport/ouraexport/internal/cli"
@@ -28,7 +29,16 @@ const (
 	exitInterrupted = 130
 )
 
+// memoryLimit is the default soft memory limit of the process.
+const memoryLimit = 128 << 20
+
 func main() {
+	// A soft memory limit makes the garbage collector work harder before the
+	// heap doubles past what is live: an export streams, and its live heap
+	// is well under this. GOMEMLIMIT overrides it.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

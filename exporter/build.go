@@ -30,7 +30,7 @@ type BuildOptions struct {
 type Builder struct {
 	o      BuildOptions
 	mapper *schema.Mapper
-	raw    []sinks.RawSink
+	out    *fanout
 	ctx    context.Context
 	docs   map[string]int64
 }
@@ -40,24 +40,14 @@ func NewBuilder(ctx context.Context, o BuildOptions) *Builder {
 	if o.BatchRows <= 0 {
 		o.BatchRows = 8192
 	}
-	b := &Builder{o: o, ctx: ctx, docs: map[string]int64{}}
-	for _, s := range o.Sinks {
-		if r, ok := s.(sinks.RawSink); ok {
-			b.raw = append(b.raw, r)
-		}
-	}
-	b.mapper = schema.NewMapper(o.BatchRows, b.emit)
+	b := &Builder{o: o, ctx: ctx, docs: map[string]int64{}, out: newFanout(ctx, o.Sinks)}
+	b.mapper = schema.NewMapper(o.BatchRows, b.out.write)
 	return b
 }
 
-func (b *Builder) emit(batch *schema.Batch) error {
-	for _, s := range b.o.Sinks {
-		if err := s.Write(b.ctx, batch); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// Close waits until the sinks have written everything handed to them and
+// returns the first error any of them met. Call it before committing them.
+func (b *Builder) Close() error { return b.out.close() }
 
 // Docs returns how many documents of each collection reached the outputs.
 func (b *Builder) Docs() map[string]int64 { return b.docs }
@@ -109,10 +99,8 @@ func (b *Builder) Collection(c *Collection) error {
 					seen[v[0]] = struct{}{}
 				}
 			}
-			for _, r := range b.raw {
-				if err := r.WriteRaw(b.ctx, c.Name, doc); err != nil {
-					return err
-				}
+			if err := b.out.writeRaw(c.Name, doc); err != nil {
+				return err
 			}
 			b.docs[c.Name]++
 			return c.mapDoc(b.mapper, doc)
@@ -121,7 +109,10 @@ func (b *Builder) Collection(c *Collection) error {
 			return fmt.Errorf("build %s: %w", c.Name, err)
 		}
 	}
-	return b.mapper.Flush()
+	if err := b.mapper.Flush(); err != nil {
+		return err
+	}
+	return b.out.flushRaw(c.Name)
 }
 
 // Warnings returns what the mapper could not fit into its columns (kept in extra).

@@ -3,6 +3,7 @@ package exporter
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -85,27 +86,96 @@ func instantQuery(from, to time.Time) url.Values {
 }
 
 // decodeEnvelope reads a v2 list response: {"data": [...], "next_token": ...}.
+// It checks the envelope's structure and slices the documents out of body
+// without copying or parsing them (each is parsed once, by the collection's
+// Check, and the store keeps the bytes as received).
 func decodeEnvelope(body []byte) ([]json.RawMessage, string, error) {
-	var env struct {
-		Data      *[]json.RawMessage `json:"data"`
-		NextToken *string            `json:"next_token"`
+	var docs []json.RawMessage
+	next := ""
+	hasData := false
+	i := skipSpace(body, 0)
+	if i >= len(body) || body[i] != '{' {
+		return nil, "", errors.New("not a JSON list response")
 	}
-	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, "", fmt.Errorf("not a JSON list response: %w", err)
-	}
-	if env.Data == nil {
-		return nil, "", fmt.Errorf("list response without \"data\"")
-	}
-	for i, d := range *env.Data {
-		if len(d) == 0 || d[0] != '{' {
-			return nil, "", fmt.Errorf("data[%d] is not an object", i)
+	i = skipSpace(body, i+1)
+	for i < len(body) && body[i] != '}' {
+		if body[i] != '"' {
+			return nil, "", errors.New("malformed list response")
+		}
+		kEnd, err := skipString(body, i)
+		if err != nil {
+			return nil, "", errors.New("malformed list response")
+		}
+		key := string(body[i+1 : kEnd-1])
+		i = skipSpace(body, kEnd)
+		if i >= len(body) || body[i] != ':' {
+			return nil, "", errors.New("malformed list response")
+		}
+		i = skipSpace(body, i+1)
+		switch key {
+		case "data":
+			hasData = true
+			if i >= len(body) || body[i] != '[' {
+				return nil, "", errors.New("\"data\" is not an array")
+			}
+			i = skipSpace(body, i+1)
+			for i < len(body) && body[i] != ']' {
+				if body[i] != '{' {
+					return nil, "", fmt.Errorf("data[%d] is not an object", len(docs))
+				}
+				end, err := skipValue(body, i)
+				if err != nil {
+					return nil, "", fmt.Errorf("data[%d] is cut short", len(docs))
+				}
+				docs = append(docs, json.RawMessage(body[i:end]))
+				i = skipSpace(body, end)
+				if i < len(body) && body[i] == ',' {
+					i = skipSpace(body, i+1)
+				} else if i < len(body) && body[i] != ']' {
+					return nil, "", errors.New("malformed \"data\" array")
+				}
+			}
+			if i >= len(body) {
+				return nil, "", errors.New("\"data\" is cut short")
+			}
+			i++
+		case "next_token":
+			end, err := skipValue(body, i)
+			if err != nil {
+				return nil, "", errors.New("malformed next_token")
+			}
+			switch v := body[i:end]; {
+			case string(v) == "null":
+			case v[0] == '"':
+				if err := json.Unmarshal(v, &next); err != nil {
+					return nil, "", fmt.Errorf("malformed next_token: %w", err)
+				}
+			default:
+				return nil, "", errors.New("next_token is neither a string nor null")
+			}
+			i = end
+		default:
+			end, err := skipValue(body, i)
+			if err != nil {
+				return nil, "", errors.New("malformed list response")
+			}
+			i = end
+		}
+		i = skipSpace(body, i)
+		if i < len(body) && body[i] == ',' {
+			i = skipSpace(body, i+1)
 		}
 	}
-	next := ""
-	if env.NextToken != nil {
-		next = *env.NextToken
+	if i >= len(body) {
+		return nil, "", errors.New("list response is cut short")
 	}
-	return *env.Data, next, nil
+	if skipSpace(body, i+1) != len(body) {
+		return nil, "", errors.New("trailing data after the list response")
+	}
+	if !hasData {
+		return nil, "", errors.New("list response without \"data\"")
+	}
+	return docs, next, nil
 }
 
 // decodeSingle reads a bare document response.

@@ -85,6 +85,9 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 	fres, err := Fetch(ctx, o.Fetch, func(c *Collection) { ready <- c })
 	close(ready)
 	wg.Wait()
+	if cerr := b.Close(); cerr != nil && buildErr == nil {
+		buildErr = cerr
+	}
 	res.Fetch = fres
 	st := o.Fetch.Client.Stats()
 	res.Requests, res.Retries, res.RateLimited, res.Faults, res.Bytes = st.Requests.Load(), st.Retries.Load(), st.RateLimited.Load(), st.Faults.Load(), st.Bytes.Load()

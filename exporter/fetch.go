@@ -799,11 +799,14 @@ func (f *fetcher) fetchWindow(ctx context.Context, j *job, each func(doc []byte)
 			if docs, next, err = c.Decode(body); err != nil {
 				return err
 			}
-			if c.Check != nil {
-				for i, d := range docs {
-					if err := c.Check(d); err != nil {
-						return fmt.Errorf("document %d: %w", i, err)
-					}
+			for i, d := range docs {
+				if c.Check != nil {
+					err = c.Check(d)
+				} else if !json.Valid(d) {
+					err = errors.New("not valid JSON")
+				}
+				if err != nil {
+					return fmt.Errorf("document %d: %w", i, err)
 				}
 			}
 			return nil

@@ -72,3 +72,43 @@ func hasDuplicateKey(b []byte, name string) bool {
 	}
 	return n > 1
 }
+
+func TestDecodeEnvelope(t *testing.T) {
+	docs, next, err := decodeEnvelope([]byte(` {"next_token" : "a\u0062", "extra": [1,{"x":"]"}], "data": [ {"id":"1","s":"}]"} , {"id":"2"}] } `))
+	if err != nil || next != "ab" || len(docs) != 2 || string(docs[0]) != `{"id":"1","s":"}]"}` || string(docs[1]) != `{"id":"2"}` {
+		t.Fatalf("got %q, %q, %v", docs, next, err)
+	}
+	docs, next, err = decodeEnvelope([]byte(`{"data":[],"next_token":null}`))
+	if err != nil || next != "" || len(docs) != 0 {
+		t.Fatalf("empty page: got %q, %q, %v", docs, next, err)
+	}
+	for _, bad := range []string{``, `[]`, `{}`, `{"data":{}}`, `{"data":[1]}`, `{"data":[{"a":1}`, `{"data":[{"a":1}]`,
+		`{"data":[{"a":1}] x}`, `{"data":[{"a":1}]} x`, `{"data":[],"next_token":5}`, `<html></html>`, `{"data":[{"a":1} {"b":2}]}`} {
+		if _, _, err := decodeEnvelope([]byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+// FuzzDecodeEnvelope checks the envelope reader against encoding/json.
+func FuzzDecodeEnvelope(f *testing.F) {
+	for _, s := range []string{`{"data":[{"id":"1"}],"next_token":"x"}`, `{"data":[],"next_token":null}`, `{"next_token":null,"data":[{"a":[1,{"b":"]"}]}]}`, `{"data":[{}]}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		docs, next, err := decodeEnvelope(b)
+		var m map[string]json.RawMessage
+		if err != nil || json.Unmarshal(b, &m) != nil || hasDuplicateKey(b, "data") || hasDuplicateKey(b, "next_token") {
+			return
+		}
+		// Where both accept, they agree (encoding/json matches keys exactly here: m is a map).
+		var data []json.RawMessage
+		if json.Unmarshal(m["data"], &data) == nil && len(docs) != len(data) {
+			t.Fatalf("%d documents, encoding/json %d (%s)", len(docs), len(data), b)
+		}
+		var tok *string
+		if json.Unmarshal(m["next_token"], &tok) == nil && tok != nil && next != *tok {
+			t.Fatalf("next %q, encoding/json %q", next, *tok)
+		}
+	})
+}

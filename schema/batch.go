@@ -161,3 +161,23 @@ func (b *Batch) truncate(n int) {
 	}
 	b.n = n
 }
+
+// CopyFrom makes b a copy of src (same table), reusing b's memory. Strings
+// are shared, not copied: they are immutable.
+func (b *Batch) CopyFrom(src *Batch) {
+	b.Table = src.Table
+	if len(b.Cols) != len(src.Cols) {
+		b.Cols = make([]Vector, len(src.Cols))
+	}
+	for i := range src.Cols {
+		s, d := &src.Cols[i], &b.Cols[i]
+		d.Type = s.Type
+		d.Valid = append(d.Valid[:0], s.Valid...)
+		d.Int = append(d.Int[:0], s.Int...)
+		d.Float = append(d.Float[:0], s.Float...)
+		clear(d.Str)
+		d.Str = append(d.Str[:0], s.Str...)
+		d.Bool = append(d.Bool[:0], s.Bool...)
+	}
+	b.n = src.n
+}

@@ -51,7 +51,7 @@ import (
 const Ext = ".zip"
 
 // DefaultLevel is the deflate level used when Options leaves it at zero.
-const DefaultLevel = 5
+const DefaultLevel = 1
 
 // Names of the entries that are not data.
 const (
