@@ -277,7 +277,7 @@ func TestExportSameOutputEveryWay(t *testing.T) {
 		sandbox func(*sandbox.Options)
 		fetch   func(*exporter.FetchOptions)
 	}{
-		{name: "page size 1", since: "2024-03-07", sandbox: func(o *sandbox.Options) { o.PageSize = 1 }},
+		{name: "page size 1", since: "2024-03-09", sandbox: func(o *sandbox.Options) { o.PageSize = 1 }},
 		{name: "windows cut through nights", since: "2024-02-20", fetch: func(o *exporter.FetchOptions) {
 			for _, c := range o.Collections {
 				if c.Kind == exporter.ByDate {
@@ -288,7 +288,7 @@ func TestExportSameOutputEveryWay(t *testing.T) {
 				}
 			}
 		}},
-		{name: "small pages and splits", since: "2024-02-01", sandbox: func(o *sandbox.Options) { o.PageSize = 7 }, fetch: func(o *exporter.FetchOptions) { o.ChainLimit = 2 }},
+		{name: "small pages and splits", since: "2024-02-25", sandbox: func(o *sandbox.Options) { o.PageSize = 9 }, fetch: func(o *exporter.FetchOptions) { o.ChainLimit = 2 }},
 		{name: "latency", since: "2024-02-20", sandbox: func(o *sandbox.Options) { o.Latency = 20 * time.Millisecond }},
 		{name: "10% faults", since: "2024-02-20", sandbox: func(o *sandbox.Options) { o.FaultRate = 0.1 }},
 		{name: "garbled answers", since: "2024-02-20", sandbox: func(o *sandbox.Options) {
