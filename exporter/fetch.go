@@ -58,6 +58,16 @@ type FetchOptions struct {
 	Now        func() time.Time
 	// DryRun plans without fetching the collections' windows.
 	DryRun bool
+	// Gate, when set, is shared by several exports running at once (a
+	// cohort): a window is fetched only while holding one of its slots, so
+	// all accounts together keep to one worker pool.
+	Gate Gate
+}
+
+// Gate bounds how many windows are fetched at once across exports.
+type Gate interface {
+	Acquire(ctx context.Context) error
+	Release()
 }
 
 // CollectionResult is the outcome of one collection.
@@ -316,7 +326,16 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 	for range o.Workers {
 		g.Go(func() error {
 			for j := f.q.pop(); j != nil; j = f.q.pop() {
+				if o.Gate != nil {
+					if err := o.Gate.Acquire(gctx); err != nil {
+						f.q.done()
+						return err
+					}
+				}
 				err := f.run(gctx, j)
+				if o.Gate != nil {
+					o.Gate.Release()
+				}
 				f.q.done()
 				if err != nil {
 					f.q.close()

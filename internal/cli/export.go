@@ -37,6 +37,7 @@ Flags:
   --collections LIST    collections to export (default: all; see 'ouraexport schema')
   --since DATE          first day, YYYY-MM-DD (default: the whole history)
   --until DATE          last day, YYYY-MM-DD (default: today)
+  --api LIST            v2, v1 or v1,v2 (default v2)
   --api-url URL         API server (default https://api.ouraring.com)
   --token-file FILE     read the access token from FILE
   --workers N           requests in flight at once (default 4)
@@ -57,6 +58,7 @@ const DefaultAPIURL = "https://api.ouraring.com"
 // exportOptions are the parsed export command line.
 type exportOptions struct {
 	out         string
+	apis        []string
 	formats     []string
 	collections []string
 	since       time.Time
@@ -77,12 +79,13 @@ var allFormats = []string{"parquet", "csv", "archive"}
 func parseExportFlags(args []string) (exportOptions, error) {
 	const cmd = "export"
 	o := exportOptions{}
-	var formats, collections listFlag
+	var formats, collections, apiList listFlag
 	var since, until, partition string
 	fs := newFlagSet(cmd)
 	fs.StringVar(&o.out, "out", "./oura-export", "")
 	fs.Var(&formats, "format", "")
 	fs.Var(&collections, "collections", "")
+	fs.Var(&apiList, "api", "")
 	fs.StringVar(&since, "since", "", "")
 	fs.StringVar(&until, "until", "", "")
 	fs.StringVar(&o.apiURL, "api-url", "", "")
@@ -109,6 +112,9 @@ func parseExportFlags(args []string) (exportOptions, error) {
 		o.formats = allFormats
 	}
 	o.collections = []string(collections)
+	if o.apis, err = parseAPIs(apiList); err != nil {
+		return o, err
+	}
 	if o.since, err = parseDay(cmd, "--since", since); err != nil {
 		return o, err
 	}
@@ -232,9 +238,9 @@ func runExport(ctx context.Context, args []string, s Streams) error {
 	if err != nil {
 		return usagef("export", "--api-url: %v", err)
 	}
-	colls := exporter.V2Collections(schema.CheckV2)
-	if len(o.collections) > 0 {
-		colls = slices.DeleteFunc(colls, func(c *exporter.Collection) bool { return !slices.Contains(o.collections, c.Name) })
+	colls, err := collectionsFor(o.apis, o.collections)
+	if err != nil {
+		return err
 	}
 	prog := newProgress(s.Err, log, o.quiet, len(colls), client.Stats())
 	fetch := exporter.FetchOptions{Client: client, Store: st, Collections: colls, Since: o.since, Until: o.until,
