@@ -831,7 +831,7 @@ func (f *fetcher) fetchWindow(ctx context.Context, j *job, each func(doc []byte)
 			return nil
 		})
 		if err != nil {
-			return nil, "", fmt.Errorf("%s %s: %w", c.Name, describeWindow(j), err)
+			return nil, "", fmt.Errorf("%s%s: %w", c.Name, describeWindow(j), err)
 		}
 		return docs, next, nil
 	}
@@ -850,7 +850,7 @@ func (f *fetcher) fetchWindow(ctx context.Context, j *job, each func(doc []byte)
 		}
 		for _, loop := followed[next]; loop && next != ""; _, loop = followed[next] {
 			if loops++; loops > maxLoops {
-				return 0, fmt.Errorf("%s %s: %w", c.Name, describeWindow(j), errCycle)
+				return 0, fmt.Errorf("%s%s: %w", c.Name, describeWindow(j), errCycle)
 			}
 			if len(requests) >= 2 {
 				prev := requests[len(requests)-2]
@@ -987,8 +987,8 @@ func describeWindow(j *job) string {
 	case j.from.IsZero():
 		return ""
 	case j.c.Kind == ByDate:
-		return fmt.Sprintf("%s..%s", j.from.Format(time.DateOnly), j.to.AddDate(0, 0, -1).Format(time.DateOnly))
+		return fmt.Sprintf(" %s..%s", j.from.Format(time.DateOnly), j.to.AddDate(0, 0, -1).Format(time.DateOnly))
 	default:
-		return fmt.Sprintf("%s..%s", j.from.Format(time.RFC3339), j.to.Format(time.RFC3339))
+		return fmt.Sprintf(" %s..%s", j.from.Format(time.RFC3339), j.to.Format(time.RFC3339))
 	}
 }

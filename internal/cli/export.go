@@ -372,7 +372,12 @@ func checkOutDir(dir string) error {
 func describeExportError(err error) error {
 	switch {
 	case errors.Is(err, exporter.ErrUnauthorized):
-		return fmt.Errorf("%w: %w; log in again ('ouraexport auth login') or check the token", ErrAuthNeeded, err)
+		detail := ""
+		var ae *exporter.APIError
+		if errors.As(err, &ae) && ae.Detail != "" {
+			detail = " (" + strings.TrimSuffix(ae.Detail, ".") + ")"
+		}
+		return fmt.Errorf("%w: the API rejected the access token%s: log in again with 'ouraexport auth login', or check $OURA_TOKEN or --token-file", ErrAuthNeeded, detail)
 	case errors.Is(err, exporter.ErrOtherAccount), errors.Is(err, exporter.ErrStoreFormat):
 		return fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
@@ -400,7 +405,7 @@ func partialError(res *exporter.Result) error {
 	msg := fmt.Sprintf("%d of %d collections could not be exported (%s); the rest are complete",
 		len(names), len(res.Fetch.Collections), strings.Join(names, ", "))
 	if lapsed(res) {
-		msg += "; " + lapsedHint
+		msg += "; the login may lack their scopes (log in again and grant them), or " + lapsedHint
 	}
 	return fmt.Errorf("%w: %s", ErrPartial, msg)
 }
