@@ -753,6 +753,7 @@ func (f *fetcher) fetchWindow(ctx context.Context, j *job, each func(doc []byte)
 		return 0, fmt.Errorf("%s: %w", c.Name, err)
 	}
 	defer w.Abort()
+	w.SetFetched(f.now)
 	var query url.Values
 	if c.Query != nil {
 		query = c.Query(j.from, j.to)

@@ -51,8 +51,12 @@ type State struct {
 // the store alone.
 type Store struct {
 	dir   string
+	lock  *os.File
 	State State
 }
+
+// ErrLocked is returned by OpenStore when another run holds the store.
+var ErrLocked = errors.New("another ouraexport run is using this export folder")
 
 // Segment is the documents one window of one collection returned.
 type Segment struct {
@@ -79,6 +83,15 @@ func OpenStore(dir string) (*Store, error) {
 		return nil, fmt.Errorf("create state folder: %w", err)
 	}
 	s := &Store{dir: dir}
+	if err := s.takeLock(); err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			s.Close()
+		}
+	}()
 	b, err := os.ReadFile(filepath.Join(dir, "state.json"))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -101,7 +114,47 @@ func OpenStore(dir string) (*Store, error) {
 		}
 		return nil
 	})
+	ok = err == nil
 	return s, err
+}
+
+// takeLock makes this process the only one using the store: a second run
+// into the same folder (cron firing while the last run is still going)
+// stops at once instead of corrupting it.
+func (s *Store) takeLock() error {
+	f, err := os.OpenFile(filepath.Join(s.dir, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("lock export state: %w", err)
+	}
+	got, err := lockFile(f)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("lock export state: %w", err)
+	}
+	if !got {
+		b := make([]byte, 32)
+		n, _ := f.ReadAt(b, 0)
+		f.Close()
+		holder := strings.TrimSpace(string(b[:n]))
+		if holder != "" {
+			holder = " (process " + holder + ")"
+		}
+		return fmt.Errorf("%w%s: %s; wait for it to finish, or use another --out", ErrLocked, holder, filepath.Dir(s.dir))
+	}
+	f.Truncate(0)
+	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	s.lock = f
+	return nil
+}
+
+// Close releases the store's lock.
+func (s *Store) Close() error {
+	if s.lock == nil {
+		return nil
+	}
+	err := s.lock.Close()
+	s.lock = nil
+	return err
 }
 
 // Dir returns the store's folder.
@@ -248,6 +301,9 @@ func (w *SegmentWriter) Add(doc []byte) error {
 // Len returns the number of documents added.
 func (w *SegmentWriter) Len() int { return w.n }
 
+// SetFetched records when the documents were fetched (default: at Commit).
+func (w *SegmentWriter) SetFetched(t time.Time) { w.seg.Fetched = t.UTC() }
+
 // Narrow shrinks the coverage end (a window split after its first page).
 func (w *SegmentWriter) Narrow(to time.Time) { w.seg.To = to.UTC() }
 
@@ -258,7 +314,9 @@ func (w *SegmentWriter) Commit() (Segment, error) {
 	}
 	w.done = true
 	w.seg.Docs = w.n
-	w.seg.Fetched = time.Now().UTC()
+	if w.seg.Fetched.IsZero() {
+		w.seg.Fetched = time.Now().UTC()
+	}
 	err := w.zw.Close()
 	if err == nil {
 		err = w.buf.Flush()

@@ -77,6 +77,7 @@ func TestStoreSegments(t *testing.T) {
 	// A killed run's temporary file is cleaned up on the next open.
 	w3, _ := st.Create("v2", "sleep", d("2024-03-01"), d("2024-04-01"), 3)
 	w3.Add([]byte(`{}`))
+	st.Close()
 	st2, err := OpenStore(st.Dir())
 	if err != nil {
 		t.Fatal(err)
@@ -124,10 +125,16 @@ func TestStoreState(t *testing.T) {
 	if err := st.SaveState(); err != nil {
 		t.Fatal(err)
 	}
+	// A second run into the same folder stops at once.
+	if _, err := OpenStore(dir); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second OpenStore: got %v, want ErrLocked", err)
+	}
+	st.Close()
 	st2, err := OpenStore(dir)
 	if err != nil || st2.State.Account != "abc" || st2.State.Runs != 4 {
 		t.Fatalf("reopened state %+v, %v", st2.State, err)
 	}
+	st2.Close()
 	os.WriteFile(filepath.Join(dir, "state.json"), []byte(`{"format":99}`), 0o600)
 	if _, err := OpenStore(dir); !errors.Is(err, ErrStoreFormat) {
 		t.Errorf("format 99: got %v, want ErrStoreFormat", err)

@@ -234,6 +234,7 @@ func runExport(ctx context.Context, args []string, s Streams) error {
 		}
 		return err
 	}
+	defer st.Close()
 	client, err := exporter.NewClient(exporter.ClientOptions{BaseURL: base, Tokens: tokens, UserAgent: "ouraexport/" + version()})
 	if err != nil {
 		return usagef("export", "--api-url: %v", err)
