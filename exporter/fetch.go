@@ -182,6 +182,12 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 		return nil, fmt.Errorf("save export state: %w", err)
 	}
 
+	for _, c := range o.Collections {
+		if err := st.compact(c, f.gen); err != nil {
+			return nil, fmt.Errorf("tidy the export state: %w", err)
+		}
+	}
+
 	// Identify the account and date the history first, in sequence.
 	byName := map[string]*Collection{}
 	for _, c := range o.Collections {

@@ -144,3 +144,83 @@ func TestStoreState(t *testing.T) {
 		t.Errorf("truncated state: got %v, want ErrStoreFormat", err)
 	}
 }
+
+func TestStoreCompact(t *testing.T) {
+	st, err := OpenStore(filepath.Join(t.TempDir(), StoreDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	c := V2Collections(nil)[2] // daily_activity
+	docs := func(from, to time.Time, rev int) []string {
+		var out []string
+		for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
+			out = append(out, fmt.Sprintf(`{"id":"%s","day":"%s","rev":%d}`, d.Format("0102"), d.Format(time.DateOnly), rev))
+		}
+		return out
+	}
+	write := func(from, to time.Time, gen int) {
+		w, err := st.Create(c.API, c.Name, from, to, gen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, doc := range docs(from, to, gen) {
+			w.Add([]byte(doc))
+		}
+		w.SetFetched(to)
+		if _, err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A year of nightly runs, each fetching its last 15 days again.
+	start := d("2024-01-01")
+	write(start, start.AddDate(0, 0, 10), 1)
+	for gen := 2; gen <= 300; gen++ {
+		end := start.AddDate(0, 0, 8+gen)
+		write(end.AddDate(0, 0, -15), end, gen)
+		if err := st.compact(c, gen); err != nil {
+			t.Fatal(err)
+		}
+		segs, _ := st.Segments(c.API, c.Name)
+		if len(segs) > compactAbove+1 {
+			t.Fatalf("run %d: %d segments", gen, len(segs))
+		}
+	}
+	// What the store holds is every day once, each at its newest revision.
+	segs, _ := st.Segments(c.API, c.Name)
+	got := map[string]string{}
+	for _, p := range effectiveParts(segs) {
+		st.Read(p.seg, func(doc []byte) error {
+			if p.keep(c, doc) {
+				v, _ := topLevelStrings(doc, "day")
+				if _, dup := got[v[0]]; dup {
+					t.Errorf("day %s twice", v[0])
+				}
+				got[v[0]] = string(doc)
+			}
+			return nil
+		})
+	}
+	first, end := start.AddDate(0, 0, -5), start.AddDate(0, 0, 308) // run 2 reached 5 days back
+	if want := int(end.Sub(first) / (24 * time.Hour)); len(got) != want {
+		t.Errorf("%d days stored, want %d", len(got), want)
+	}
+	for day, doc := range got {
+		dd, _ := time.Parse(time.DateOnly, day)
+		// The newest run that fetched a day: the last whose window held it.
+		want := 0
+		for gen := 300; gen >= 2; gen-- {
+			e := start.AddDate(0, 0, 8+gen)
+			if !dd.Before(e.AddDate(0, 0, -15)) && dd.Before(e) {
+				want = gen
+				break
+			}
+		}
+		if want == 0 {
+			want = 1
+		}
+		if !strings.Contains(doc, fmt.Sprintf(`"rev":%d}`, want)) {
+			t.Errorf("%s: %s, want revision %d", day, doc, want)
+		}
+	}
+}
