@@ -3,6 +3,7 @@ package exporter_test
 import (
 	"os"
 	"runtime"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -27,7 +28,10 @@ func BenchmarkExport5YearsLatency(b *testing.B) {
 }
 
 func benchExport(b *testing.B, since, until string, workers int, mod func(*sandbox.Options)) {
+	// The same soft memory limit as the command (main.go).
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(128 << 20))
 	w := newWorld(b, since, until, mod)
+	minimal := w.minimalRequests(b)
 	var peak uint64
 	for i := 0; i < b.N; i++ {
 		out, _ := os.MkdirTemp("", "bench")
@@ -40,7 +44,13 @@ func benchExport(b *testing.B, since, until string, workers int, mod func(*sandb
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(res.Requests), "requests")
+		b.ReportMetric(float64(minimal), "minimal-requests")
 		b.ReportMetric(el.Seconds(), "wall-s")
+		if lat := w.latency; lat > 0 {
+			// The floor: every request waits the latency, workers at a time.
+			floor := time.Duration(res.Requests) * lat / time.Duration(workers)
+			b.ReportMetric(el.Seconds()/floor.Seconds(), "x-latency-floor")
+		}
 		os.RemoveAll(out)
 	}
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
@@ -70,4 +80,23 @@ func sampleHeap(peak *uint64) func() {
 	return func() { close(done); <-finished }
 }
 
-var _ = exporter.StoreDir
+// minimalRequests is the fewest requests that could fetch the world's
+// history for user 1: every collection's documents in full pages (100
+// documents, 10 000 rows), the time series in windows of at most 30 days,
+// plus personal_info and ring_configuration.
+func (w *world) minimalRequests(b *testing.B) int {
+	n := 0
+	for _, c := range exporter.V2Collections(nil) {
+		docs := len(w.truth(b, 1, c.Name))
+		switch c.Kind {
+		case exporter.ByDate:
+			n += max(1, (docs+99)/100)
+		case exporter.ByInstant:
+			span := w.until.AddDate(0, 0, 2).Sub(w.since.AddDate(0, 0, -1))
+			n += max((docs+9999)/10000, int((span+30*24*time.Hour-1)/(30*24*time.Hour)))
+		default:
+			n++
+		}
+	}
+	return n
+}

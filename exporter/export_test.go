@@ -31,6 +31,7 @@ type world struct {
 	srv          *sandbox.Server
 	url          string
 	since, until time.Time
+	latency      time.Duration
 }
 
 func newWorld(t testing.TB, since, until string, mod func(*sandbox.Options)) *world {
@@ -56,7 +57,7 @@ func newWorld(t testing.TB, since, until string, mod func(*sandbox.Options)) *wo
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	w := &world{srv: srv, url: base}
+	w := &world{srv: srv, url: base, latency: o.Latency}
 	w.since, _ = time.Parse(time.DateOnly, since)
 	w.until, _ = time.Parse(time.DateOnly, until)
 	return w

@@ -111,11 +111,18 @@ type job struct {
 	// accepts; rest is what remains to plan once the probe succeeds.
 	probe bool
 	rest  span
+	// laneEnd is set on the windows of a time series: a lane is walked one
+	// page per window, each window starting where the last full page ended,
+	// so every page but the lane's last is full.
+	laneEnd time.Time
+	// cont is where the lane goes on after this window.
+	cont time.Time
 }
 
 // collState is the per-collection bookkeeping of a running fetch.
 type collState struct {
 	res       *CollectionResult
+	pageSize  int  // the server's page size, when a page with a next_token showed it
 	pending   int  // windows queued or running
 	final     bool // no more windows will be planned
 	maxWindow time.Duration
@@ -385,11 +392,63 @@ func (f *fetcher) planRange(c *Collection, r span) ([]*job, error) {
 		}
 		settled = settled.add(span{s.From, to})
 	}
+	gaps := settled.subtract(r)
+	max := f.colls[c].maxWindow
+	if c.Kind == ByInstant && max > 0 {
+		return f.lanes(c, gaps, max), nil
+	}
 	var jobs []*job
-	for _, gap := range settled.subtract(r) {
-		jobs = append(jobs, f.chunk(c, gap, f.colls[c].maxWindow)...)
+	for _, gap := range gaps {
+		jobs = append(jobs, f.chunk(c, gap, max)...)
 	}
 	return jobs, nil
+}
+
+// lanes cuts a time series' gaps into a few lanes walked in parallel (half
+// as many as workers, at least two), each a whole number of max windows
+// long so no lane ends with a needlessly short window.
+func (f *fetcher) lanes(c *Collection, gaps spans, max time.Duration) []*job {
+	var total time.Duration
+	for _, g := range gaps {
+		total += g.To.Sub(g.From)
+	}
+	n := f.o.Workers / 2
+	if n < 2 {
+		n = 2
+	}
+	windows := int((total + max - 1) / max)
+	per := (windows + n - 1) / n // windows per lane
+	if per < 1 {
+		per = 1
+	}
+	laneLen := time.Duration(per) * max
+	var jobs []*job
+	for _, g := range gaps {
+		for from := g.From; from.Before(g.To); from = from.Add(laneLen) {
+			end := from.Add(laneLen)
+			if end.After(g.To) {
+				end = g.To
+			}
+			f.recordPlan(c, span{from, end})
+			jobs = append(jobs, laneJob(c, from, end, max))
+		}
+	}
+	return jobs
+}
+
+// laneJob is the window of a lane [from, end) that starts at from.
+func laneJob(c *Collection, from, end time.Time, max time.Duration) *job {
+	to := from.Add(max)
+	if to.After(end) {
+		to = end
+	}
+	return &job{c: c, from: from, to: to, laneEnd: end}
+}
+
+func (f *fetcher) recordPlan(c *Collection, s span) {
+	f.planMu.Lock()
+	f.plan = append(f.plan, PlannedWindow{Collection: c.Name, From: s.From, To: s.To})
+	f.planMu.Unlock()
 }
 
 // chunk cuts r into windows no longer than max (0: one window).
@@ -401,9 +460,7 @@ func (f *fetcher) chunk(c *Collection, r span, max time.Duration) []*job {
 			to = from.Add(max)
 		}
 		jobs = append(jobs, &job{c: c, from: from, to: to})
-		f.planMu.Lock()
-		f.plan = append(f.plan, PlannedWindow{Collection: c.Name, From: from, To: to})
-		f.planMu.Unlock()
+		f.recordPlan(c, span{from, to})
 		from = to
 	}
 	return jobs
@@ -617,6 +674,9 @@ func (f *fetcher) run(ctx context.Context, j *job) error {
 		if j.probe && !j.rest.empty() {
 			more = f.chunk(j.c, j.rest, cs.maxWindow)
 		}
+		if !j.laneEnd.IsZero() && j.cont.Before(j.laneEnd) {
+			more = append(more, laneJob(j.c, j.cont, j.laneEnd, cs.maxWindow))
+		}
 		f.mu.Unlock()
 		f.add(more)
 	case errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusUnprocessableEntity) && f.canHalve(j):
@@ -628,12 +688,18 @@ func (f *fetcher) run(ctx context.Context, j *job) error {
 			half = half.Truncate(day)
 		}
 		cs.maxWindow = half
-		rest := span{j.from.Add(half), j.to}
-		if j.probe && !j.rest.empty() {
-			rest.To = j.rest.To
+		var retry *job
+		if !j.laneEnd.IsZero() {
+			retry = laneJob(j.c, j.from, j.laneEnd, half)
+		} else {
+			rest := span{j.from.Add(half), j.to}
+			if j.probe && !j.rest.empty() {
+				rest.To = j.rest.To
+			}
+			retry = &job{c: j.c, from: j.from, to: j.from.Add(half), probe: true, rest: rest}
 		}
 		f.mu.Unlock()
-		f.add([]*job{{c: j.c, from: j.from, to: j.from.Add(half), probe: true, rest: rest}})
+		f.add([]*job{retry})
 	case retryWindow(err) && j.attempt+1 < windowAttempts:
 		next := *j
 		next.attempt++
@@ -846,6 +912,7 @@ func (f *fetcher) fetchWindow(ctx context.Context, j *job, each func(doc []byte)
 	// pagination loop: one of the last two answers was wrong. Ask the
 	// previous page again (its token may have misled us), then this one;
 	// a loop that persists is an error.
+	j.cont = j.to
 	followed := map[string]struct{}{}
 	requests := []string{""} // the tokens of the pages read, in order
 	loops := 0
@@ -888,12 +955,25 @@ func (f *fetcher) fetchWindow(ctx context.Context, j *job, each func(doc []byte)
 		if err != nil {
 			return 0, err
 		}
+		if next != "" {
+			f.mu.Lock()
+			if cs := f.colls[c]; cs != nil && len(docs) > cs.pageSize {
+				cs.pageSize = len(docs)
+			}
+			f.mu.Unlock()
+		}
 		f.o.Progress.Page(c.Name, kept)
 		if next == "" {
 			break
 		}
 		followed[next] = struct{}{}
 		requests = append(requests, next)
+		if !j.laneEnd.IsZero() && last.After(j.from) {
+			// A full page: the lane goes on from its last row.
+			w.Narrow(last)
+			j.cont = last
+			break
+		}
 		if f.q != nil && f.split(j, w, page, first, last) {
 			break
 		}
