@@ -88,6 +88,9 @@ type table struct {
 	entry *entry
 }
 
+// Schema returns the table the state is for.
+func (t *table) Schema() *schema.Table { return t.t }
+
 // localPather is a Dir on the local file system (sinks.LocalDir).
 type localPather interface{ LocalPath() string }
 
@@ -137,21 +140,9 @@ func New(o sinks.Options) (*Sink, error) {
 func (s *Sink) Write(ctx context.Context, b *schema.Batch) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.life.Usable(); err != nil {
+	tab, err := state.Admit(&s.life, ctx, "archive", s.tables, b)
+	if err != nil {
 		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return s.life.Fail(fmt.Errorf("archive: %w", err))
-	}
-	if b == nil || b.Table == nil {
-		return s.life.Fail(errors.New("archive: batch without a table"))
-	}
-	tab := s.tables[b.Table.Name]
-	if tab == nil {
-		return s.life.Fail(fmt.Errorf("archive: table %s is not part of this export", b.Table.Name))
-	}
-	if err := sinks.CheckBatch(tab.t, b); err != nil {
-		return s.life.Fail(fmt.Errorf("archive: %w", err))
 	}
 	n := b.Len()
 	for lo := 0; lo < n; {

@@ -76,6 +76,9 @@ type table struct {
 	kv     metadata.KeyValueMetadata // metadata known at Open
 }
 
+// Schema returns the table the state is for.
+func (t *table) Schema() *schema.Table { return t.t }
+
 // part is one output file: a table, or a table's year.
 type part struct {
 	tab     *table
@@ -120,36 +123,15 @@ func New(o sinks.Options) (*Sink, error) {
 func (s *Sink) Write(ctx context.Context, b *schema.Batch) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.life.Usable(); err != nil {
+	tab, err := state.Admit(&s.life, ctx, "parquet", s.tables, b)
+	if err != nil {
 		return err
 	}
-	if err := ctx.Err(); err != nil {
-		return s.life.Fail(fmt.Errorf("parquet: %w", err))
-	}
-	if b == nil || b.Table == nil {
-		return s.life.Fail(errors.New("parquet: batch without a table"))
-	}
-	tab := s.tables[b.Table.Name]
-	if tab == nil {
-		return s.life.Fail(fmt.Errorf("parquet: table %s is not part of this export", b.Table.Name))
-	}
-	if err := sinks.CheckBatch(tab.t, b); err != nil {
-		return s.life.Fail(fmt.Errorf("parquet: %w", err))
-	}
-	if b.Len() == 0 {
-		return nil
-	}
-	if tab.parts == nil {
-		if err := s.add(ctx, s.partOf(tab, sinks.Partition{}), b, 0, b.Len()); err != nil {
-			return s.life.Fail(err)
-		}
-		return nil
-	}
-	s.runs = sinks.Runs(s.runs[:0], b)
-	for _, r := range s.runs {
-		if err := s.add(ctx, s.partOf(tab, r.Partition), b, r.Lo, r.Hi); err != nil {
-			return s.life.Fail(err)
-		}
+	err = state.EachRun(b, tab.parts != nil, &s.runs, func(p sinks.Partition, lo, hi int) error {
+		return s.add(ctx, s.partOf(tab, p), b, lo, hi)
+	})
+	if err != nil {
+		return s.life.Fail(err)
 	}
 	return nil
 }
