@@ -3,6 +3,7 @@ package exporter
 import (
 	"fmt"
 	"sort"
+	"time"
 )
 
 // compactAbove is how many segments a collection may have before a run
@@ -67,13 +68,35 @@ func (s *Store) compact(c *Collection, gen int) error {
 	if len(live) <= compactAbove || c.Kind == Single || c.Kind == Paged {
 		return nil
 	}
-	from, to, fetched := live[0].From, live[0].To, live[0].Fetched
-	for _, sg := range live {
+	// Merge each run of segments whose ranges touch or overlap: a merged
+	// segment claims its whole range, so it must never bridge a gap that
+	// no segment covers (an interrupted run leaves such gaps to fill).
+	sort.SliceStable(live, func(i, j int) bool { return live[i].From.Before(live[j].From) })
+	for i := 0; i < len(live); {
+		j, to := i+1, live[i].To
+		for j < len(live) && !live[j].From.After(to) {
+			if live[j].To.After(to) {
+				to = live[j].To
+			}
+			j++
+		}
+		if j-i > 1 {
+			if err := s.merge(c, live[i:j], to, gen); err != nil {
+				return err
+			}
+		}
+		i = j
+	}
+	return nil
+}
+
+// merge writes run, segments whose ranges form one contiguous span ending at
+// to, as one segment, then removes them.
+func (s *Store) merge(c *Collection, run []Segment, to time.Time, gen int) error {
+	from, fetched := run[0].From, run[0].Fetched
+	for _, sg := range run {
 		if sg.From.Before(from) {
 			from = sg.From
-		}
-		if sg.To.After(to) {
-			to = sg.To
 		}
 		// The newest fetch dates the merged segment: days within the
 		// look-back of it are fetched again, as they would have been.
@@ -87,7 +110,7 @@ func (s *Store) compact(c *Collection, gen int) error {
 	}
 	defer w.Abort()
 	w.SetFetched(fetched)
-	for _, p := range effectiveParts(live) {
+	for _, p := range effectiveParts(run) {
 		err := s.Read(p.seg, func(doc []byte) error {
 			if p.keep(c, doc) {
 				return w.Add(doc)
@@ -101,7 +124,7 @@ func (s *Store) compact(c *Collection, gen int) error {
 	if _, err := w.Commit(); err != nil {
 		return fmt.Errorf("compact %s: %w", c.Name, err)
 	}
-	for _, sg := range live {
+	for _, sg := range run {
 		if err := s.Remove(sg); err != nil {
 			return err
 		}

@@ -224,3 +224,53 @@ func TestStoreCompact(t *testing.T) {
 		}
 	}
 }
+
+// An interrupted run leaves islands of segments with gaps between them;
+// compaction must merge only what touches, never claim the gaps as covered.
+func TestStoreCompactKeepsGaps(t *testing.T) {
+	st, err := OpenStore(filepath.Join(t.TempDir(), StoreDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	c := V2Collections(nil)[2] // daily_activity
+	start := d("2024-01-01")
+	var want spans
+	for i := 0; i < 2*compactAbove; i++ {
+		from := start.AddDate(0, 0, i)
+		if i >= compactAbove { // a second island, after a 30-day gap
+			from = from.AddDate(0, 0, 30)
+		}
+		w, err := st.Create(c.API, c.Name, from, from.AddDate(0, 0, 1), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Add([]byte(fmt.Sprintf(`{"id":"%d","day":"%s"}`, i, from.Format(time.DateOnly))))
+		if _, err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		want = want.add(span{from, from.AddDate(0, 0, 1)})
+	}
+	if err := st.compact(c, 2); err != nil {
+		t.Fatal(err)
+	}
+	segs, err := st.Segments(c.API, c.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(segs) != 2 {
+		t.Errorf("%d segments after compaction, want 2 (one per island)", len(segs))
+	}
+	var got spans
+	docs := 0
+	for _, sg := range segs {
+		got = got.add(span{sg.From, sg.To})
+		st.Read(sg, func([]byte) error { docs++; return nil })
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("coverage after compaction %v, want %v", got, want)
+	}
+	if docs != 2*compactAbove {
+		t.Errorf("%d documents after compaction, want %d", docs, 2*compactAbove)
+	}
+}
