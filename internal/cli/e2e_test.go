@@ -145,16 +145,20 @@ func TestExportKilledAndResumed(t *testing.T) {
 		return []string{"export", "--api-url", url, "--out", out, "--format", "csv,parquet", "--quiet", "--until", "2024-03-31"}
 	}
 	want := t.TempDir()
+	began := time.Now()
 	if r := ouraexport(t, env, args(want)...); r.code != 0 {
 		t.Fatalf("uninterrupted export: exit %d: %s", r.code, r.stderr)
 	}
+	// Each run is killed a random twentieth to a quarter of an uninterrupted
+	// run's time after its start, so the kills land at every stage however
+	// fast or loaded the machine is; after the last kill the export is left
+	// to finish.
+	full := time.Since(began)
 	got := t.TempDir()
 	rng := rand.New(rand.NewPCG(1, 2))
+	const maxKills = 12
 	kills := 0
 	for attempt := 0; ; attempt++ {
-		if attempt > 40 {
-			t.Fatal("the export never finished between kills")
-		}
 		cmd := exec.Command(bin, args(got)...)
 		cmd.Env = append(os.Environ(), env...)
 		if err := cmd.Start(); err != nil {
@@ -162,12 +166,16 @@ func TestExportKilledAndResumed(t *testing.T) {
 		}
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
+		var killAt <-chan time.Time
+		if attempt < maxKills {
+			killAt = time.After(full/20 + time.Duration(rng.Int64N(int64(full/5))))
+		}
 		select {
 		case err := <-done:
 			if err != nil {
 				t.Fatalf("export after %d kills: %v", kills, err)
 			}
-		case <-time.After(time.Duration(100+rng.IntN(900)) * time.Millisecond):
+		case <-killAt:
 			cmd.Process.Kill() // SIGKILL: no chance to clean up (the next run removes its temporary files)
 			<-done
 			kills++
