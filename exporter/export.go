@@ -2,8 +2,14 @@ package exporter
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -18,22 +24,31 @@ type Options struct {
 	// Sinks receive the rows; Root is the export folder where MANIFEST.json goes.
 	Sinks []sinks.Sink
 	Root  sinks.Dir
+	// Tables are the tables the sinks were opened with (nil: OutputTables
+	// of the collections fetched). Stored documents of other sources (v1,
+	// imported files) reach the outputs only in these tables.
+	Tables []*schema.Table
 	// ToolVersion is recorded in the outputs.
 	ToolVersion string
 }
 
 // Result is what an export did.
 type Result struct {
-	Fetch                                         *FetchResult
+	Fetch                                         *FetchResult     // nil for Rebuild
 	Docs                                          map[string]int64 // documents per collection in the outputs
 	Files                                         []sinks.File
 	Warnings                                      []schema.Warning
 	Elapsed                                       time.Duration
 	Requests, Retries, RateLimited, Faults, Bytes int64
+	// Meta is what the outputs say about the export.
+	Meta sinks.Meta
 }
 
 // Failed returns the collections that could not be fetched completely.
 func (r *Result) Failed() []*CollectionResult {
+	if r.Fetch == nil {
+		return nil
+	}
 	var out []*CollectionResult
 	for _, c := range r.Fetch.Collections {
 		if c.Err != nil {
@@ -50,10 +65,33 @@ var ErrPartial = errors.New("some collections could not be exported")
 // ErrNothing is returned when nothing could be exported at all.
 var ErrNothing = errors.New("nothing could be exported")
 
+// ErrRetired is matched (errors.Is) by a *RetiredError.
+var ErrRetired = errors.New("the server no longer serves this API")
+
+// RetiredError is the failure of every collection of an API the server no
+// longer serves: before fetching, Export asks each API other than v2 once,
+// and an answer of 404, 410 or 401 means it is gone (Oura switched v1 off).
+// It does not match ErrUnauthorized: v2 may still accept the token.
+type RetiredError struct {
+	API    string
+	Status int    // the HTTP status of the answer
+	Path   string // the route asked
+}
+
+func (e *RetiredError) Error() string {
+	return fmt.Sprintf("Oura API %s is retired: the server answered HTTP %d to %s; its data lives on only in files saved "+
+		"while it ran: import them with 'ouraexport import FILE...'", e.API, e.Status, e.Path)
+}
+
+// Unwrap returns ErrRetired.
+func (e *RetiredError) Unwrap() error { return ErrRetired }
+
 // Export fetches what the store lacks and writes every collection to the
 // sinks, committing them and the manifest only when all is written. Sinks
 // are closed (discarding their output) on failure. Outputs are built while
-// fetching goes on: a collection is built as soon as it is complete.
+// fetching goes on: a v2 collection is built as soon as it is complete;
+// collections of other APIs, and the v1 and imported documents the store
+// holds from earlier runs, are merged under them once all v2 is in.
 func Export(ctx context.Context, o Options) (*Result, error) {
 	start := time.Now()
 	res := &Result{}
@@ -64,16 +102,40 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 	}()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	st := o.Fetch.Store
+	tables := o.Tables
+	if tables == nil {
+		for _, c := range o.Fetch.Collections {
+			if c.API != APIv2 {
+				// Its tables are not those its name gives: the sinks must have been opened with OutputTables.
+				return res, fmt.Errorf("export of %s: Options.Tables must name the tables the outputs were opened with (OutputTables)", c.Name)
+			}
+		}
+		tables = OutputTables(o.Fetch.Collections)
+	}
 
-	b := NewBuilder(ctx, BuildOptions{Store: o.Fetch.Store, Sinks: o.Sinks, Since: o.Fetch.Since, Until: o.Fetch.Until})
-	ready := make(chan *Collection, len(o.Fetch.Collections)+2)
+	// An API the server retired fails as a whole, plainly.
+	retired, err := probeAPIs(ctx, o.Fetch.Client, o.Fetch.Collections)
+	if err != nil {
+		return res, err
+	}
+	fo := o.Fetch
+	fo.Collections = slices.DeleteFunc(slices.Clone(o.Fetch.Collections), func(c *Collection) bool { return retired[c] != nil })
+
+	b := NewBuilder(ctx, BuildOptions{Store: st, Sinks: o.Sinks, Since: fo.Since, Until: fo.Until, Tables: tables})
+	ready := make(chan *Collection, len(fo.Collections)+2)
 	var wg sync.WaitGroup
 	var buildErr error
+	var later []*Collection
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		for c := range ready {
 			if buildErr != nil {
+				continue
+			}
+			if c.API != APIv2 {
+				later = append(later, c) // merged once every v2 collection is built
 				continue
 			}
 			if err := b.Collection(c); err != nil {
@@ -82,15 +144,33 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 			}
 		}
 	}()
-	fres, err := Fetch(ctx, o.Fetch, func(c *Collection) { ready <- c })
+	var fres *FetchResult
+	if len(fo.Collections) > 0 {
+		fres, err = Fetch(ctx, fo, func(c *Collection) { ready <- c })
+	} else {
+		fres = &FetchResult{Until: fo.Until, Account: st.State.Account}
+		if fres.Until.IsZero() {
+			fres.Until = dayOf(time.Now())
+		}
+	}
 	close(ready)
 	wg.Wait()
+	if fres != nil {
+		fres.Collections = withRetired(o.Fetch.Collections, fres.Collections, retired)
+	}
+	res.Fetch = fres
+	if err == nil && buildErr == nil {
+		// A retired API's documents stored by earlier runs are built like any
+		// stored source: fetched is what was asked of the server this run.
+		buildErr = b.lowerSources(fo.Collections, later)
+	}
 	if cerr := b.Close(); cerr != nil && buildErr == nil {
 		buildErr = cerr
 	}
-	res.Fetch = fres
-	st := o.Fetch.Client.Stats()
-	res.Requests, res.Retries, res.RateLimited, res.Faults, res.Bytes = st.Requests.Load(), st.Retries.Load(), st.RateLimited.Load(), st.Faults.Load(), st.Bytes.Load()
+	if c := fo.Client; c != nil {
+		st := c.Stats()
+		res.Requests, res.Retries, res.RateLimited, res.Faults, res.Bytes = st.Requests.Load(), st.Retries.Load(), st.RateLimited.Load(), st.Faults.Load(), st.Bytes.Load()
+	}
 	if buildErr != nil {
 		return res, buildErr
 	}
@@ -104,7 +184,7 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 	for _, n := range res.Docs {
 		total += n
 	}
-	if len(failed) == len(fres.Collections) && total == 0 {
+	if len(failed) == len(fres.Collections) && len(failed) > 0 && total == 0 {
 		return res, fmt.Errorf("%w: %w", ErrNothing, failed[0].Err)
 	}
 
@@ -112,29 +192,24 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 		ToolVersion:   o.ToolVersion,
 		SchemaVersion: schema.Version,
 		ExportedAt:    start.UTC(),
-		Subject:       sinks.Subject{ID: fres.Account, Email: o.Fetch.Store.State.Email},
-		Period: sinks.Period{Since: periodStart(o.Fetch.Store, fres).Format(time.DateOnly),
+		Subject:       sinks.Subject{ID: fres.Account, Email: st.State.Email},
+		Period: sinks.Period{Since: periodStart(st, fres).Format(time.DateOnly),
 			Until: fres.Until.Format(time.DateOnly)},
 		Counts: res.Docs,
 	}
-	var names []string
-	for _, c := range o.Fetch.Collections {
-		names = append(names, c.Name)
+	base := ""
+	if fo.Client != nil {
+		base = fo.Client.BaseURL()
 	}
-	meta.Sources = append(meta.Sources, sinks.Source{Name: "Oura Cloud API v2", URL: o.Fetch.Client.BaseURL(), Collections: names})
+	meta.Sources, err = sources(st, o.Fetch.Collections, base, res.Docs)
+	if err != nil {
+		return res, err
+	}
 	for _, f := range failed {
 		meta.Notes = append(meta.Notes, fmt.Sprintf("%s is incomplete: %s", f.Collection.Name, Describe(f.Err)))
 	}
-	for _, s := range o.Sinks {
-		files, err := s.Commit(ctx, meta)
-		if err != nil {
-			return res, fmt.Errorf("commit outputs: %w", err)
-		}
-		res.Files = append(res.Files, files...)
-	}
-	sort.Slice(res.Files, func(i, j int) bool { return res.Files[i].Path < res.Files[j].Path })
-	if err := sinks.WriteManifest(o.Root, sinks.NewManifest(meta, res.Files)); err != nil {
-		return res, fmt.Errorf("write manifest: %w", err)
+	if err := commit(ctx, o.Sinks, o.Root, meta, res); err != nil {
+		return res, err
 	}
 	res.Elapsed = time.Since(start)
 	if len(failed) > 0 {
@@ -143,10 +218,313 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
+// lowerSources builds, once every v2 collection is in, the collections of
+// other APIs fetched this run (later, in the order fetched), then the
+// stored collections of other APIs that were not fetched, then imports.
+func (b *Builder) lowerSources(fetched, later []*Collection) error {
+	order := map[*Collection]int{}
+	for i, c := range fetched {
+		order[c] = i
+	}
+	slices.SortStableFunc(later, func(x, y *Collection) int { return order[x] - order[y] })
+	for _, c := range later {
+		if err := b.Collection(c); err != nil {
+			return err
+		}
+	}
+	isFetched := map[string]bool{}
+	for _, c := range fetched {
+		isFetched[c.API+"/"+c.Name] = true
+	}
+	var apis, imports []*Collection
+	for _, c := range Registered() {
+		switch {
+		case isFetched[c.API+"/"+c.Name]:
+		case c.API == APIImport:
+			imports = append(imports, c)
+		default:
+			apis = append(apis, c)
+		}
+	}
+	stored, err := Stored(b.o.Store, apis)
+	if err != nil {
+		return err
+	}
+	for _, c := range stored {
+		if err := b.Collection(c); err != nil {
+			return err
+		}
+	}
+	if imports, err = Stored(b.o.Store, imports); err != nil || len(imports) == 0 {
+		return err
+	}
+	return b.Imports(imports)
+}
+
+// commit commits every sink and writes the manifest.
+func commit(ctx context.Context, outs []sinks.Sink, root sinks.Dir, meta sinks.Meta, res *Result) error {
+	for _, s := range outs {
+		files, err := s.Commit(ctx, meta)
+		if err != nil {
+			return fmt.Errorf("commit outputs: %w", err)
+		}
+		res.Files = append(res.Files, files...)
+	}
+	sort.Slice(res.Files, func(i, j int) bool { return res.Files[i].Path < res.Files[j].Path })
+	if err := sinks.WriteManifest(root, sinks.NewManifest(meta, res.Files)); err != nil {
+		return fmt.Errorf("write manifest: %w", err)
+	}
+	res.Meta = meta
+	return nil
+}
+
+// probeAPIs asks each API other than v2 once, with its first collection,
+// and returns the collections of those the server answered 404, 410 or 401.
+func probeAPIs(ctx context.Context, client *Client, colls []*Collection) (map[*Collection]*RetiredError, error) {
+	out := map[*Collection]*RetiredError{}
+	probed := map[string]*RetiredError{}
+	for _, c := range colls {
+		if c.API == APIv2 || c.API == APIImport || client == nil {
+			continue
+		}
+		re, done := probed[c.API]
+		if !done {
+			var err error
+			if re, err = probe(ctx, client, colls, c.API); err != nil {
+				return nil, err
+			}
+			probed[c.API] = re
+		}
+		if re != nil {
+			out[c] = re
+		}
+	}
+	return out, nil
+}
+
+func probe(ctx context.Context, client *Client, colls []*Collection, api string) (*RetiredError, error) {
+	var c *Collection
+	for _, x := range colls {
+		if x.API == api && (c == nil || x.Kind == Single && c.Kind != Single) {
+			c = x
+		}
+	}
+	var q = map[string][]string{}
+	if c.Query != nil && c.Kind != Single {
+		today := dayOf(time.Now())
+		q = c.Query(today.AddDate(0, 0, -1), today)
+	}
+	_, err := client.Get(ctx, c.Path, q, nil)
+	var ae *APIError
+	switch {
+	case err == nil:
+		return nil, nil
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case errors.As(err, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusGone || ae.Status == http.StatusUnauthorized):
+		return &RetiredError{API: api, Status: ae.Status, Path: c.Path}, nil
+	}
+	return nil, nil // anything else: the fetch meets it and reports it per collection
+}
+
+// withRetired puts the results of the retired collections back in the
+// order of all.
+func withRetired(all []*Collection, got []*CollectionResult, retired map[*Collection]*RetiredError) []*CollectionResult {
+	if len(retired) == 0 {
+		return got
+	}
+	by := map[*Collection]*CollectionResult{}
+	for _, r := range got {
+		by[r.Collection] = r
+	}
+	var out []*CollectionResult
+	for _, c := range all {
+		switch r := by[c]; {
+		case r != nil:
+			out = append(out, r)
+		case retired[c] != nil:
+			out = append(out, &CollectionResult{Collection: c, Err: retired[c]})
+		}
+	}
+	return out
+}
+
 // periodStart is the first day of the exported history.
 func periodStart(st *Store, r *FetchResult) time.Time {
 	if !st.State.Earliest.IsZero() && st.State.Earliest.After(r.Since) {
 		return st.State.Earliest
 	}
 	return r.Since
+}
+
+// RebuildOptions configure Rebuild.
+type RebuildOptions struct {
+	Store *Store
+	// Collections are every collection the store may hold (v2, other APIs,
+	// imports); those without stored documents are skipped.
+	Collections []*Collection
+	Sinks       []sinks.Sink
+	Root        sinks.Dir
+	// Tables are the tables the sinks were opened with (nil: OutputTables
+	// of the stored collections).
+	Tables      []*schema.Table
+	ToolVersion string
+	// Notes are added to the outputs' notes.
+	Notes []string
+}
+
+// Rebuild writes the outputs from the store alone, without asking any
+// server: v2 first, then the other APIs, then imported files, merged. The
+// import command uses it after storing what it read. Like Export, it
+// commits the sinks and the manifest only when everything is written.
+func Rebuild(ctx context.Context, o RebuildOptions) (*Result, error) {
+	start := time.Now()
+	res := &Result{}
+	defer func() {
+		for _, s := range o.Sinks {
+			s.Close()
+		}
+	}()
+	stored, err := Stored(o.Store, o.Collections)
+	if err != nil {
+		return res, err
+	}
+	tables := o.Tables
+	if tables == nil {
+		tables = OutputTables(stored)
+	}
+	b := NewBuilder(ctx, BuildOptions{Store: o.Store, Sinks: o.Sinks, Tables: tables})
+	var imports []*Collection
+	rank := func(c *Collection) int {
+		switch c.API {
+		case APIv2:
+			return 0
+		case APIImport:
+			return 2
+		}
+		return 1
+	}
+	slices.SortStableFunc(stored, func(x, y *Collection) int { return rank(x) - rank(y) })
+	for _, c := range stored {
+		if c.API == APIImport {
+			imports = append(imports, c)
+			continue
+		}
+		if err = b.Collection(c); err != nil {
+			break
+		}
+	}
+	if err == nil && len(imports) > 0 {
+		err = b.Imports(imports)
+	}
+	if cerr := b.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return res, err
+	}
+	res.Docs, res.Warnings = b.Docs(), b.Warnings()
+	meta := sinks.Meta{
+		ToolVersion:   o.ToolVersion,
+		SchemaVersion: schema.Version,
+		ExportedAt:    start.UTC(),
+		Subject:       sinks.Subject{ID: o.Store.State.Account, Email: o.Store.State.Email},
+		Counts:        res.Docs,
+		Notes:         o.Notes,
+	}
+	if first, last := b.Days(); !first.IsZero() {
+		meta.Period = sinks.Period{Since: first.Format(time.DateOnly), Until: last.Format(time.DateOnly)}
+	}
+	if meta.Sources, err = sources(o.Store, nil, o.Store.State.APIURL, res.Docs); err != nil {
+		return res, err
+	}
+	if err := commit(ctx, o.Sinks, o.Root, meta, res); err != nil {
+		return res, err
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// sources describes where the outputs' records came from: the APIs of the
+// collections built (fetched this run or stored before) and the files imported.
+func sources(st *Store, fetched []*Collection, base string, docs map[string]int64) ([]sinks.Source, error) {
+	var out []sinks.Source
+	apiColls := map[string][]string{}
+	var apis []string
+	add := func(c *Collection) {
+		if c.API == APIImport {
+			return
+		}
+		if _, ok := apiColls[c.API]; !ok {
+			apis = append(apis, c.API)
+		}
+		if !slices.Contains(apiColls[c.API], c.Name) {
+			apiColls[c.API] = append(apiColls[c.API], c.Name)
+		}
+	}
+	for _, c := range fetched {
+		add(c)
+	}
+	for _, c := range append(V2Collections(nil), Registered()...) {
+		if docs[c.Name] > 0 {
+			add(c)
+		}
+	}
+	for _, api := range apis {
+		out = append(out, sinks.Source{Name: "Oura Cloud API " + api, URL: base, Collections: apiColls[api]})
+	}
+	recs, err := Imports(st)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		out = append(out, sinks.Source{Name: r.Kind, URL: r.File, Collections: r.Collections})
+	}
+	return out, nil
+}
+
+// ImportRecord is one file an import stored, kept in the store
+// (imports.json) so that every later build names its sources.
+type ImportRecord struct {
+	// File is the file as the user named it (a zip entry as zip!entry).
+	File string `json:"file"`
+	// Kind says what the file is ("Oura Cloud trends CSV").
+	Kind   string `json:"kind"`
+	SHA256 string `json:"sha256"`
+	// Gen is the generation of the segments it was stored in.
+	Gen         int       `json:"gen"`
+	Imported    time.Time `json:"imported"`
+	Collections []string  `json:"collections,omitempty"`
+	Docs        int       `json:"documents"`
+}
+
+const importsFile = "imports.json"
+
+// Imports returns the files imported into the store so far, oldest first.
+func Imports(st *Store) ([]ImportRecord, error) {
+	b, err := os.ReadFile(filepath.Join(st.Dir(), importsFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the import log: %w", err)
+	}
+	var recs []ImportRecord
+	if err := json.Unmarshal(b, &recs); err != nil {
+		return nil, fmt.Errorf("%w: %s is not valid JSON (%v)", ErrStoreFormat, filepath.Join(st.Dir(), importsFile), err)
+	}
+	return recs, nil
+}
+
+// RecordImports appends recs to the store's import log, atomically.
+func RecordImports(st *Store, recs []ImportRecord) error {
+	old, err := Imports(st)
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(append(old, recs...), "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(st.Dir(), importsFile), append(b, '\n'))
 }

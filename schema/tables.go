@@ -19,6 +19,14 @@ func idField(what string) fdef {
 	return fdef{v2: "id", kind: kString, req: true, doc: "Oura's unique id of the " + what + "."}
 }
 
+// v1IDField declares the id of a table that v1 records also fill: v1 had
+// no ids, so those rows get one made from the record's kind, date and period.
+func v1IDField(what, pattern string) fdef {
+	f := idField(what)
+	f.doc += " Rows from v1 records, which had no id, have one made of the record's kind, its v1 date and period: " + pattern + "."
+	return f
+}
+
 func dayField(doc, v1 string) fdef {
 	return fdef{v2: "day", kind: kDate, req: true, doc: doc, v1: v1}
 }
@@ -46,7 +54,7 @@ func tableDefs() []tdef {
 			name: "daily_activity", coll: "daily_activity", key: []string{"id"}, part: "day",
 			doc: "One row per activity day, a 24-hour period that starts at 04:00 local time: activity score and contributors, time in each activity level, energy, steps and targets. Per-minute MET values are in daily_activity_met, the 5-minute activity classes in daily_activity_class_5_min.",
 			fields: []fdef{
-				idField("activity day"),
+				v1IDField("activity day", "v1-activity-<summary_date>"),
 				dayField("Day the activity period belongs to; it runs from 04:00 local time on this day to 04:00 the next.", "summary_date"),
 				{v2: "timestamp", kind: kInstant, req: true, doc: "Start of the activity day (04:00 local time).", v1: "day_start", offV1: "timezone"},
 				{col: "day_end", typ: Timestamp, doc: "End of the activity day (03:59:59 local time the next day); only v1 and Oura Cloud exports state it.", v1: "day_end"},
@@ -64,8 +72,8 @@ func tableDefs() []tdef {
 				{v2: "target_calories", kind: kInt, req: true, unit: "kcal", doc: "Daily activity target, in active kilocalories.", v1: "target_calories"},
 				{v2: "steps", kind: kInt, req: true, doc: "Number of steps taken.", v1: "steps"},
 				{v2: "equivalent_walking_distance", kind: kInt, req: true, unit: "m", doc: "Distance, in metres, that walking would take to burn the same energy as the day's activity.", v1: "daily_movement"},
-				{v2: "target_meters", kind: kInt, req: true, unit: "m", doc: "Daily activity target as an equivalent walking distance, in metres (v1 gave kilometres: target_km)."},
-				{v2: "meters_to_target", kind: kInt, req: true, unit: "m", doc: "Equivalent walking distance still needed to reach the daily target, in metres (v1 gave kilometres: to_target_km)."},
+				{v2: "target_meters", kind: kInt, req: true, unit: "m", doc: "Daily activity target as an equivalent walking distance, in metres (v1 gave kilometres, target_km: rows from v1 have it times 1000, rounded).", v1: "target_km"},
+				{v2: "meters_to_target", kind: kInt, req: true, unit: "m", doc: "Equivalent walking distance still needed to reach the daily target, in metres (v1 gave kilometres, to_target_km: rows from v1 have it times 1000, rounded).", v1: "to_target_km"},
 				seconds("high_activity_time", true, "Time in high-intensity activity, in seconds (v1 gave minutes).", "high"),
 				seconds("medium_activity_time", true, "Time in medium-intensity activity, in seconds (v1 gave minutes).", "medium"),
 				seconds("low_activity_time", true, "Time in low-intensity activity, in seconds (v1 gave minutes).", "low"),
@@ -110,7 +118,7 @@ func tableDefs() []tdef {
 			name: "daily_readiness", coll: "daily_readiness", key: []string{"id"}, part: "day",
 			doc: "One row per day: readiness score, its contributors and body temperature deviations.",
 			fields: []fdef{
-				idField("daily readiness"),
+				v1IDField("daily readiness", "v1-readiness-<summary_date>-<period_id>"),
 				dayField("Day the readiness belongs to (the day the user woke up; v1's summary_date was the day before).", "summary_date"),
 				{v2: "timestamp", kind: kInstant, req: true, doc: "Timestamp Oura gives the readiness record (the start of day)."},
 				score("score", "Readiness score", "score"),
@@ -149,7 +157,7 @@ func tableDefs() []tdef {
 			name: "daily_sleep", coll: "daily_sleep", key: []string{"id"}, part: "day",
 			doc: "One row per day: the sleep score and its contributors (the details of each sleep period are in sleep).",
 			fields: []fdef{
-				idField("daily sleep"),
+				v1IDField("daily sleep", "v1-daily_sleep-<summary_date> (from the longest sleep period of the day)"),
 				dayField("Day the sleep belongs to (the day the user woke up; v1's summary_date was the day before).", "summary_date"),
 				{v2: "timestamp", kind: kInstant, req: true, doc: "Timestamp Oura gives the daily sleep record (the start of day)."},
 				score("score", "Sleep score", "score"),
@@ -215,7 +223,7 @@ func tableDefs() []tdef {
 			name: "personal_info", coll: "personal_info", key: []string{"id"},
 			doc: "The user's profile: one row per export (v2 personal_info, v1 userinfo).",
 			fields: []fdef{
-				idField("user"),
+				v1IDField("user", "v1-userinfo-<user_id>"),
 				{v2: "age", kind: kInt, null: true, unit: "years", doc: "Age in years.", v1: "age"},
 				{v2: "weight", kind: kFloat, null: true, unit: "kg", doc: "Body weight in kilograms.", v1: "weight"},
 				{v2: "height", kind: kFloat, null: true, unit: "m", doc: "Height in metres (v1 gave centimetres).", v1: "height"},
@@ -294,7 +302,7 @@ func tableDefs() []tdef {
 			name: "sleep", coll: "sleep", key: []string{"id"}, part: "day",
 			doc: "One row per sleep period (a night's sleep, a nap or a rest the ring detected): timing, sleep stages, heart rate, HRV, breathing and the readiness computed from it. Heart rate and HRV samples, sleep phases and movement are in its child tables.",
 			fields: []fdef{
-				idField("sleep period"),
+				v1IDField("sleep period", "v1-sleep-<summary_date>-<period_id> (v1-restful_period-... for the restful periods of Oura Cloud downloads)"),
 				dayField("Day the sleep period belongs to (the day the user woke up; v1's summary_date was the day before).", "summary_date"),
 				{v2: "period", kind: kInt, req: true, doc: "Oura's index of the sleep period.", v1: "period_id"},
 				{v2: "type", kind: kEnum, null: true, doc: "Kind of period: long_sleep (over 3 hours), sleep (a nap of 15 minutes to 3 hours), late_nap (ended after 6 p.m., counts to the next day), rest (rejected as sleep) or deleted."},
@@ -366,13 +374,21 @@ func tableDefs() []tdef {
 				v1only("bedtime_end_delta", Int, "s", "bedtime_end relative to local midnight, in seconds; only v1 and Oura Cloud exports state it.", "bedtime_end_delta"),
 				v1only("midpoint_at_delta", Int, "s", "Midpoint of sleep relative to local midnight, in seconds; only v1 and Oura Cloud exports state it.", "midpoint_at_delta"),
 				v1only("temperature_delta", Float, "°C", "Skin temperature deviation from the long-term average, in degrees Celsius, as v1 computed it (v2: readiness_temperature_deviation).", "temperature_delta"),
+				v1only("period_score", Int, "", "Sleep score of this sleep period as v1 gave it, one per period (1-100; null when v1 gave 0, its mark for none). The score of the day, that of its longest period, is daily_sleep.score.", "score"),
+				v1only("period_contributors_deep_sleep", Int, "", "Deep sleep contributor of this period's v1 sleep score (1-100; null when v1 gave 0).", "score_deep"),
+				v1only("period_contributors_efficiency", Int, "", "Sleep efficiency contributor of this period's v1 sleep score (1-100; null when v1 gave 0).", "score_efficiency"),
+				v1only("period_contributors_latency", Int, "", "Sleep latency contributor of this period's v1 sleep score (1-100; null when v1 gave 0).", "score_latency"),
+				v1only("period_contributors_rem_sleep", Int, "", "REM sleep contributor of this period's v1 sleep score (1-100; null when v1 gave 0).", "score_rem"),
+				v1only("period_contributors_restfulness", Int, "", "Restfulness (disturbances) contributor of this period's v1 sleep score (1-100; null when v1 gave 0).", "score_disturbances"),
+				v1only("period_contributors_timing", Int, "", "Timing (circadian alignment) contributor of this period's v1 sleep score (1-100; null when v1 gave 0).", "score_alignment"),
+				v1only("period_contributors_total_sleep", Int, "", "Total sleep contributor of this period's v1 sleep score (1-100; null when v1 gave 0).", "score_total"),
 			},
 		},
 		{
 			name: "sleep_time", coll: "sleep_time", key: []string{"id"}, part: "day",
 			doc: "One row per day with Oura's bedtime guidance: the optimal bedtime window and a recommendation.",
 			fields: []fdef{
-				idField("sleep time record"),
+				v1IDField("sleep time record", "v1-bedtime-<date>"),
 				dayField("Day the guidance is for.", "date"),
 				{v2: "optimal_bedtime", kind: kObject, null: true, sub: []fdef{
 					{v2: "day_tz", kind: kInt, req: true, unit: "s", doc: "Offset of the user's time zone from UTC on that day, in seconds east."},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ouraexport/ouraexport/exporter"
 	"github.com/ouraexport/ouraexport/schema"
+	"github.com/ouraexport/ouraexport/v1compat"
 )
 
 // apis are the API versions export can read, in the order --api lists them.
@@ -29,20 +30,46 @@ func parseAPIs(list []string) ([]string, error) {
 	return out, nil
 }
 
-// collectionsFor returns the collections to fetch for the APIs, limited to
-// names (collection names as export knows them; none: all).
+// v1Twins names, for each v1 collection, the v2 collections it stands for:
+// --collections sleep selects v1_sleep too.
+var v1Twins = map[string][]string{
+	"v1_userinfo":  {"personal_info"},
+	"v1_sleep":     {"sleep", "daily_sleep"},
+	"v1_activity":  {"daily_activity"},
+	"v1_readiness": {"daily_readiness"},
+	"v1_bedtime":   {"sleep_time"},
+}
+
+// collectionsFor returns the collections to fetch for the APIs, v2's
+// before v1's (v2 wins where both hold a record), limited to names
+// (collection names as export knows them; none: all). A v1 collection is
+// selected by its own name or by a v2 collection it stands for.
 func collectionsFor(apiList []string, names []string) ([]*exporter.Collection, error) {
 	var colls []*exporter.Collection
-	for _, a := range apiList {
-		switch a {
-		case "v2":
-			colls = append(colls, exporter.V2Collections(schema.CheckV2)...)
-		case "v1":
-			return nil, usagef("export", "--api v1 is not available yet")
-		}
+	if slices.Contains(apiList, "v2") {
+		colls = append(colls, exporter.V2Collections(schema.CheckV2)...)
+	}
+	if slices.Contains(apiList, "v1") {
+		colls = append(colls, v1compat.Collections()...)
 	}
 	if len(names) > 0 {
-		colls = slices.DeleteFunc(colls, func(c *exporter.Collection) bool { return !slices.Contains(names, c.Name) })
+		colls = slices.DeleteFunc(colls, func(c *exporter.Collection) bool {
+			if slices.Contains(names, c.Name) {
+				return false
+			}
+			for _, twin := range v1Twins[c.Name] {
+				if slices.Contains(names, twin) {
+					return false
+				}
+			}
+			return true
+		})
 	}
 	return colls, nil
+}
+
+// tablesFor returns the tables an export of colls writes: the sinks are
+// opened with them (v1 collections write several v2 tables each).
+func tablesFor(colls []*exporter.Collection) []*schema.Table {
+	return exporter.OutputTables(colls)
 }

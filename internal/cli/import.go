@@ -1,0 +1,281 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/ouraexport/ouraexport/exporter"
+	"github.com/ouraexport/ouraexport/schema"
+	"github.com/ouraexport/ouraexport/sinks"
+	"github.com/ouraexport/ouraexport/v1compat"
+	"github.com/ouraexport/ouraexport/v1compat/importer"
+)
+
+const importUsage = `Usage: ouraexport import FILE... [flags]
+
+Turns files saved from Oura into the same outputs as an export: Parquet,
+CSV and a JSON archive in --out, with a MANIFEST.json. A FILE may be a
+file, a folder (read recursively) or a zip (read with the zips inside it).
+What each file is, is told by its content, not its name:
+
+  - Oura Cloud JSON downloads (sleep, activity, readiness, restful_periods
+    arrays in v1 field names; a separate heart_rate file), and answers of
+    the retired API v1;
+  - Oura Cloud "trends" CSV files of every era (2019, 2020, 2021-2024),
+    spreadsheet re-saves included;
+  - Oura on the Web downloads (oura_<dataset>_<time>.csv or .json);
+  - the Membership Hub export zip (App Data/*.csv);
+  - ouraexport archives (archive/oura-export.zip): the same outputs again.
+
+Importing into an existing export folder merges with what is there: where
+sources hold the same record, the unified tables keep one, from API v2, then
+API v1, then the file imported last. Every record read is kept in the
+archive's raw/ folder; files of no known kind are reported and kept whole
+there too. A file that cannot be read stops the import with its name and
+line, and nothing is changed.
+
+Flags:
+  --out DIR             output folder (default ./oura-export)
+  --format LIST         parquet,csv,archive (default: all three)
+  --partition year      write Parquet and CSV as Hive datasets partitioned by year
+  --quiet               print nothing but errors
+  --log-format FORMAT   text or json (default text)
+  --identity FILE       age identity file that opens encrypted archives (.zip.age); repeatable
+  --passphrase-file F   file whose first line is the passphrase of an encrypted archive
+
+Exit status: 0 done; 1 failed; 2 bad usage or a file that cannot be read.`
+
+type importOptions struct {
+	files     []string
+	out       string
+	formats   []string
+	partition bool
+	quiet     bool
+	logFormat string
+	keys      identityFlags
+}
+
+func parseImportFlags(args []string) (importOptions, error) {
+	const cmd = "import"
+	o := importOptions{}
+	var formats listFlag
+	var partition string
+	fs := newFlagSet(cmd)
+	fs.StringVar(&o.out, "out", "./oura-export", "")
+	fs.Var(&formats, "format", "")
+	fs.StringVar(&partition, "partition", "", "")
+	fs.BoolVar(&o.quiet, "quiet", false, "")
+	fs.StringVar(&o.logFormat, "log-format", "text", "")
+	o.keys.register(fs)
+	pos, err := parseFlags(cmd, fs, args)
+	if err != nil {
+		return o, err
+	}
+	if len(pos) == 0 {
+		return o, usagef(cmd, "name the files, folders or zips to import")
+	}
+	o.files = pos
+	o.formats = []string(formats)
+	if len(o.formats) == 0 {
+		o.formats = allFormats
+	}
+	for _, f := range o.formats {
+		if !slices.Contains(allFormats, f) {
+			return o, usagef(cmd, "--format %q: choose from %s", f, strings.Join(allFormats, ","))
+		}
+	}
+	switch partition {
+	case "", "none":
+	case "year":
+		o.partition = true
+	default:
+		return o, usagef(cmd, "--partition %q: the only partitioning is \"year\"", partition)
+	}
+	if o.logFormat != "text" && o.logFormat != "json" {
+		return o, usagef(cmd, "--log-format %q: choose text or json", o.logFormat)
+	}
+	if o.out == "" {
+		return o, usagef(cmd, "--out is empty")
+	}
+	out, _ := filepath.Abs(o.out)
+	for _, f := range o.files {
+		if abs, err := filepath.Abs(f); err == nil && (abs == out || strings.HasPrefix(out, abs+string(filepath.Separator))) {
+			return o, usagef(cmd, "%s holds the output folder %s: import the archive in it instead (%s)", f, o.out,
+				filepath.Join(o.out, "archive", "oura-export.zip"))
+		}
+	}
+	return o, nil
+}
+
+// allCollections are every collection a store can hold.
+func allCollections() []*exporter.Collection {
+	cs := exporter.V2Collections(schema.CheckV2)
+	cs = append(cs, v1compat.Collections()...)
+	return append(cs, importer.Collections()...)
+}
+
+func runImport(ctx context.Context, args []string, s Streams) error {
+	o, err := parseImportFlags(args)
+	if err != nil {
+		return err
+	}
+	log := newLogger(s.Err, o.logFormat)
+	ids, err := o.keys.identities()
+	if err != nil {
+		return err
+	}
+	for _, f := range o.files {
+		if _, err := os.Stat(f); err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrBadInput, f, errors.Unwrap(err))
+		}
+	}
+	if err := checkOutDir(o.out); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.out, 0o700); err != nil {
+		return fmt.Errorf("create --out %s: %w", o.out, err)
+	}
+	st, err := exporter.OpenStore(filepath.Join(o.out, exporter.StoreDir))
+	if err != nil {
+		if errors.Is(err, exporter.ErrStoreFormat) || errors.Is(err, exporter.ErrLocked) {
+			return fmt.Errorf("%w: %w", ErrBadInput, err)
+		}
+		return err
+	}
+	defer st.Close()
+	res, err := importer.Import(ctx, importer.Options{Store: st, Paths: o.files, Identities: ids})
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("interrupted: %w; nothing was imported", context.Canceled)
+	case errors.Is(err, importer.ErrBadFile), errors.Is(err, exporter.ErrOtherAccount):
+		return fmt.Errorf("%w: %w; nothing was imported", ErrBadInput, err)
+	case err != nil:
+		return fmt.Errorf("import: %w", err)
+	}
+
+	stored, err := exporter.Stored(st, allCollections())
+	if err != nil {
+		return err
+	}
+	tables, err := importTables(o.out, stored, res.Tables)
+	if err != nil {
+		return err
+	}
+	root, err := sinks.LocalDir(o.out)
+	if err != nil {
+		return err
+	}
+	var outs []sinks.Sink
+	for _, f := range o.formats {
+		sk, err := sinks.Open(f, sinks.Options{Dir: root.Sub(f), Tables: tables, Partition: o.partition})
+		if err != nil {
+			for _, x := range outs {
+				x.Close()
+			}
+			return fmt.Errorf("open %s output: %w", f, err)
+		}
+		outs = append(outs, sk)
+	}
+	var notes []string
+	for _, f := range res.Files {
+		if f.Kind == importer.KindUnknown {
+			notes = append(notes, fmt.Sprintf("%s was not recognised: %s", f.File, f.Note))
+		}
+	}
+	built, err := exporter.Rebuild(ctx, exporter.RebuildOptions{Store: st, Collections: allCollections(), Sinks: outs, Root: root,
+		Tables: tables, ToolVersion: version(), Notes: notes})
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted: %w; the files read are stored in %s, run 'ouraexport import' again or any export to build the outputs",
+				context.Canceled, filepath.Join(o.out, exporter.StoreDir))
+		}
+		return fmt.Errorf("build the outputs: %w", err)
+	}
+	if !o.quiet {
+		printImport(s.Out, o, res, built)
+	}
+	if o.logFormat == "json" && !o.quiet {
+		log.Info("import finished", "out", o.out, "files", len(res.Files), "documents", res.Docs(), "output_files", len(built.Files))
+	}
+	return nil
+}
+
+// importTables are the tables of the import's outputs: those of every
+// collection stored, of the archives read, and of the outputs already in
+// the folder (an import never drops a table).
+func importTables(out string, stored []*exporter.Collection, fromArchives []*schema.Table) ([]*schema.Table, error) {
+	want := map[*schema.Table]bool{}
+	for _, t := range exporter.OutputTables(stored) {
+		want[t] = true
+	}
+	for _, t := range fromArchives {
+		want[t] = true
+	}
+	if d, err := sinks.LocalDir(out); err == nil {
+		if m, err := sinks.ReadManifest(d); err == nil {
+			for _, f := range m.Files {
+				for _, prefix := range []string{"csv/", "parquet/"} {
+					if rest, ok := strings.CutPrefix(f.Path, prefix); ok {
+						name, _, _ := strings.Cut(rest, "/")
+						name = strings.TrimSuffix(strings.TrimSuffix(name, ".csv"), ".parquet")
+						if t := schema.Lookup(name); t != nil {
+							want[t] = true
+						}
+					}
+				}
+			}
+		}
+	}
+	var tables []*schema.Table
+	for _, t := range schema.Tables() {
+		if want[t] {
+			tables = append(tables, t)
+		}
+	}
+	return tables, nil
+}
+
+// printImport writes what an import did.
+func printImport(w io.Writer, o importOptions, res *importer.Result, built *exporter.Result) {
+	if o.logFormat == "json" {
+		return
+	}
+	fmt.Fprintf(w, "Imported %d files into %s.\n\n", len(res.Files), o.out)
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "  file\tkind\trecords\t")
+	for _, f := range res.Files {
+		n := 0
+		for _, d := range f.Docs {
+			n += d
+		}
+		note := ""
+		if f.Note != "" && f.Note != f.Kind {
+			note = f.Note
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\n", f.File, f.Kind, n, note)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	var rows int64
+	for _, f := range built.Files {
+		if strings.HasPrefix(f.Path, "csv/") {
+			rows += f.Rows
+		}
+	}
+	fmt.Fprintf(w, "The outputs hold %d rows from every source in the folder (%s to %s).\n", rows, orUnknown(built.Meta.Period.Since), orUnknown(built.Meta.Period.Until))
+	var n int
+	for _, wn := range built.Warnings {
+		n += wn.Count
+	}
+	if n > 0 {
+		fmt.Fprintf(w, "%d values did not fit their columns and were kept in the extra column (see 'ouraexport schema').\n", n)
+	}
+	fmt.Fprintf(w, "%d files; check them any time with: ouraexport verify %s\n", len(built.Files), o.out)
+}
