@@ -2,11 +2,9 @@ package sinks
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -66,11 +64,12 @@ func (d *localDir) Create(name string) (FileWriter, error) {
 	if err := os.MkdirAll(filepath.Dir(final), DirMode); err != nil {
 		return nil, fmt.Errorf("create %s: %w", name, err)
 	}
-	f, tmp, err := createTemp(filepath.Dir(final), filepath.Base(final))
+	f, err := createTemp(filepath.Dir(final), filepath.Base(final))
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", name, err)
 	}
-	return &localFile{f: f, tmp: tmp, final: final, rel: path.Join(d.rel, name), sum: sha256.New()}, nil
+	rel := path.Join(d.rel, name)
+	return NewStagedFile(f, rel, publishLocal(final, rel)), nil
 }
 
 func (d *localDir) Open(name string) (io.ReadCloser, error) {
@@ -136,128 +135,32 @@ func (d *localDir) Sub(name string) Dir {
 	return &localDir{root: d.path(name), rel: path.Join(d.rel, name)}
 }
 
-// bufSize is the size of a local file's write buffer. Writes of this size or
-// more go straight to the file; smaller ones (Parquet page headers, the last
-// rows of a batch) are gathered. It is small because a partitioned export
-// has hundreds of files open at once.
-const bufSize = 16 << 10
-
-// localFile is the atomic-file helper: a temporary file beside the final
-// one, fsynced, renamed over the final name and the folder fsynced.
-type localFile struct {
-	f     *os.File
-	buf   []byte // gathered small writes; allocated on the first one
-	tmp   string // temporary path
-	final string // final path
-	rel   string // slash path below the LocalDir root
-	sum   hash.Hash
-	n     int64
-	err   error // first error; the file is gone once set
-	done  bool  // committed or aborted
-}
-
-func (w *localFile) Write(p []byte) (int, error) {
-	if w.err != nil {
-		return 0, w.err
-	}
-	if w.done {
-		return 0, fmt.Errorf("write %s: file already committed or aborted", w.rel)
-	}
-	if len(w.buf) > 0 && len(w.buf)+len(p) > bufSize {
-		if err := w.flush(); err != nil {
-			return 0, err
+// publishLocal returns the publish function of a local staged file: the
+// temporary file beside the final one is fsynced, renamed over the final
+// name, and the folder fsynced.
+func publishLocal(final, rel string) func(f *os.File, size int64) error {
+	return func(f *os.File, _ int64) error {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("sync %s: %w", rel, err)
 		}
-	}
-	if len(p) >= bufSize {
-		if _, err := w.f.Write(p); err != nil {
-			return 0, w.fail(fmt.Errorf("write %s: %w", w.rel, err))
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("close %s: %w", rel, err)
 		}
-	} else {
-		if w.buf == nil {
-			w.buf = make([]byte, 0, bufSize)
+		if err := os.Rename(f.Name(), final); err != nil {
+			return fmt.Errorf("publish %s: %w", rel, err)
 		}
-		w.buf = append(w.buf, p...)
-	}
-	w.sum.Write(p)
-	w.n += int64(len(p))
-	return len(p), nil
-}
-
-// flush writes the gathered small writes to the file.
-func (w *localFile) flush() error {
-	if len(w.buf) == 0 {
+		if err := syncDir(filepath.Dir(final)); err != nil {
+			return fmt.Errorf("publish %s: %w", rel, err)
+		}
 		return nil
 	}
-	if _, err := w.f.Write(w.buf); err != nil {
-		return w.fail(fmt.Errorf("write %s: %w", w.rel, err))
-	}
-	w.buf = w.buf[:0]
-	return nil
 }
 
-func (w *localFile) Commit() (File, error) {
-	if w.err != nil {
-		return File{}, w.err
-	}
-	if w.done {
-		return File{}, fmt.Errorf("commit %s: file already committed or aborted", w.rel)
-	}
-	if err := w.flush(); err != nil {
-		return File{}, err
-	}
-	w.buf = nil
-	if err := w.f.Sync(); err != nil {
-		return File{}, w.fail(fmt.Errorf("sync %s: %w", w.rel, err))
-	}
-	err := w.f.Close()
-	w.f = nil
-	if err != nil {
-		return File{}, w.fail(fmt.Errorf("close %s: %w", w.rel, err))
-	}
-	if err := os.Rename(w.tmp, w.final); err != nil {
-		return File{}, w.fail(fmt.Errorf("publish %s: %w", w.rel, err))
-	}
-	w.done = true
-	if err := syncDir(filepath.Dir(w.final)); err != nil {
-		return File{}, fmt.Errorf("publish %s: %w", w.rel, err)
-	}
-	return File{Path: w.rel, Size: w.n, SHA256: hex.EncodeToString(w.sum.Sum(nil))}, nil
-}
+// FailedDir returns a Dir whose every call fails with err: what Sub returns
+// for a bad name, since Sub has no error result.
+func FailedDir(err error) Dir { return &badDir{err} }
 
-func (w *localFile) Abort() error {
-	if w.done || w.err != nil {
-		return nil
-	}
-	w.done = true
-	return w.discard()
-}
-
-// fail records err, removes the temporary file and returns err.
-func (w *localFile) fail(err error) error {
-	w.err = err
-	if !w.done {
-		w.discard()
-	}
-	return err
-}
-
-func (w *localFile) discard() error {
-	var errs []error
-	w.buf = nil
-	if w.f != nil {
-		errs = append(errs, w.f.Close())
-		w.f = nil
-	}
-	if err := os.Remove(w.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		errs = append(errs, err)
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("discard %s: %w", w.rel, err)
-	}
-	return nil
-}
-
-// badDir is a Dir whose every call fails: Sub of a bad name.
+// badDir is a Dir whose every call fails.
 type badDir struct{ err error }
 
 func (d *badDir) Create(string) (FileWriter, error)  { return nil, d.err }
@@ -275,17 +178,17 @@ func tempSuffix() string {
 
 // createTemp creates a new temporary file for the final name base in the
 // folder dir, 0600, named so that IsTemp recognises it and LocalDir can
-// remove it once its process is gone. It returns the file and its path.
-func createTemp(dir, base string) (*os.File, string, error) {
+// remove it once its process is gone.
+func createTemp(dir, base string) (*os.File, error) {
 	for range 10 {
 		p := filepath.Join(dir, "."+base+tempMarker+tempSuffix())
 		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, FileMode)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
-		return f, p, err
+		return f, err
 	}
-	return nil, "", fmt.Errorf("create temporary file for %s: too many collisions", base)
+	return nil, fmt.Errorf("create temporary file for %s: too many collisions", base)
 }
 
 // MkdirTemp creates a new temporary folder (0700) for the final name base

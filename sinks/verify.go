@@ -79,20 +79,55 @@ func Verify(ctx context.Context, path string) (Report, error) {
 		return Report{}, err // says the path and why
 	}
 	if !fi.IsDir() {
-		if c, ext := checkerFor(fi.Name()); c == nil || ext != ".zip" {
+		if c, ext := checkerFor(fi.Name()); c == nil || ext != ".zip" && ext != ".age" {
 			return Report{}, fmt.Errorf("%s: %w: a file must be an archive (.zip)", path, ErrNotExport)
 		}
 		return verifyArchive(ctx, path, fi)
 	}
-	mf, err := os.Open(filepath.Join(path, ManifestName))
+	return verifyTree(ctx, localTree(path))
+}
+
+// VerifyDir is Verify for an export folder behind the Dir interface (an
+// object store): d holds MANIFEST.json. Every file is read once, in
+// sequence: into a temporary local file, hashed on the way, which its
+// Checker then re-reads (a local Dir's files are read in place). Dir.Open
+// must return an error wrapping fs.ErrNotExist for a missing file. Temporary
+// files of interrupted runs are not seen: a Dir does not list them.
+func VerifyDir(ctx context.Context, d Dir) (Report, error) {
+	return verifyTree(ctx, dirTree{d})
+}
+
+// tree is an export folder as Verify reads it.
+type tree interface {
+	fmt.Stringer
+	// files lists every file below the root, slash-separated, sorted.
+	files() ([]string, error)
+	// open opens a file; a missing one gives an error wrapping fs.ErrNotExist.
+	open(ctx context.Context, name string) (*blob, error)
+	// parallel is how many files to check at once.
+	parallel() int
+}
+
+// blob is an opened file of a tree.
+type blob struct {
+	r    io.ReaderAt
+	size int64
+	// sum is the hex SHA-256, when opening computed it ("": not yet).
+	sum   string
+	close func() error
+}
+
+// verifyTree reconciles the export in t with its manifest.
+func verifyTree(ctx context.Context, t tree) (Report, error) {
+	mf, err := t.open(ctx, ManifestName)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Report{}, fmt.Errorf("%s: %w: it has no %s", path, ErrNotExport, ManifestName)
+		return Report{}, fmt.Errorf("%s: %w: it has no %s", t, ErrNotExport, ManifestName)
 	}
 	if err != nil {
 		return Report{}, err
 	}
-	m, err := DecodeManifest(mf)
-	mf.Close()
+	m, err := DecodeManifest(io.NewSectionReader(mf.r, 0, mf.size))
+	mf.close()
 	var rep Report
 	manifestOK := err == nil
 	if !manifestOK {
@@ -100,7 +135,7 @@ func Verify(ctx context.Context, path string) (Report, error) {
 		// file so the report says which ones are damaged.
 		rep.Problems = append(rep.Problems, Problem{ManifestName, fmt.Errorf("%w: %w; sizes, digests and row counts cannot be checked", ErrManifest, err)})
 	}
-	onDisk, err := walkFiles(path)
+	onDisk, err := t.files()
 	if err != nil {
 		return Report{}, fmt.Errorf("verify: %w", err)
 	}
@@ -131,10 +166,10 @@ func Verify(ctx context.Context, path string) (Report, error) {
 	}
 	results := make([]result, len(files))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
+	g.SetLimit(t.parallel())
 	for i, f := range files {
 		g.Go(func() error {
-			rows, probs, err := verifyFile(gctx, path, f)
+			rows, probs, err := verifyFile(gctx, t, f)
 			results[i] = result{rows, probs}
 			return err
 		})
@@ -153,13 +188,16 @@ func Verify(ctx context.Context, path string) (Report, error) {
 
 // verifyFile checks one file the manifest lists (Size < 0: re-read only).
 // The error is for an interrupted run only.
-func verifyFile(ctx context.Context, root string, f File) (int64, []Problem, error) {
+func verifyFile(ctx context.Context, t tree, f File) (int64, []Problem, error) {
 	var probs []Problem
 	add := func(err error) { probs = append(probs, Problem{f.Path, err}) }
 	if err := ctx.Err(); err != nil {
 		return 0, nil, err
 	}
-	file, err := os.Open(filepath.Join(root, filepath.FromSlash(f.Path)))
+	b, err := t.open(ctx, f.Path)
+	if ctx.Err() != nil {
+		return 0, nil, ctx.Err()
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		add(fmt.Errorf("%w: listed in the manifest (%d bytes, %d rows) but not on disk; the export is incomplete", ErrMissing, f.Size, f.Rows))
 		return 0, probs, nil
@@ -168,31 +206,29 @@ func verifyFile(ctx context.Context, root string, f File) (int64, []Problem, err
 		add(fmt.Errorf("%w: %w", ErrDecode, err))
 		return 0, probs, nil
 	}
-	defer file.Close()
-	fi, err := file.Stat()
-	if err != nil {
-		add(fmt.Errorf("%w: %w", ErrDecode, err))
-		return 0, probs, nil
-	}
-	size := fi.Size()
+	defer b.close()
+	size := b.size
 	if f.Size >= 0 {
 		if size != f.Size {
 			add(fmt.Errorf("%w: %d bytes on disk, %d in the manifest; the file was truncated or changed after the export", ErrSize, size, f.Size))
 		} else {
-			sum, err := hashFile(ctx, file)
-			if err != nil {
-				if ctx.Err() != nil {
-					return 0, nil, ctx.Err()
+			sum := b.sum
+			if sum == "" {
+				sum, err = hashFile(ctx, io.NewSectionReader(b.r, 0, size))
+				if err != nil {
+					if ctx.Err() != nil {
+						return 0, nil, ctx.Err()
+					}
+					add(fmt.Errorf("%w: %w", ErrDecode, err))
+					return 0, probs, nil
 				}
-				add(fmt.Errorf("%w: %w", ErrDecode, err))
-				return 0, probs, nil
 			}
 			if sum != f.SHA256 {
 				add(fmt.Errorf("%w: the content changed after the export (damaged storage, a failed copy or an edit)", ErrDigest))
 			}
 		}
 	}
-	rows, err := checkFile(ctx, f.Path, file, size)
+	rows, err := checkFile(ctx, f.Path, b.r, size)
 	if ctx.Err() != nil {
 		return 0, nil, ctx.Err()
 	}
@@ -321,6 +357,104 @@ func inTemp(name string) bool {
 		}
 	}
 	return false
+}
+
+// localTree is an export folder on the local file system. It lists
+// temporary files too: they are extra files, left by an interrupted run.
+type localTree string
+
+func (t localTree) String() string { return string(t) }
+
+func (t localTree) files() ([]string, error) { return walkFiles(string(t)) }
+
+func (t localTree) parallel() int { return runtime.GOMAXPROCS(0) }
+
+func (t localTree) open(_ context.Context, name string) (*blob, error) {
+	f, err := os.Open(filepath.Join(string(t), filepath.FromSlash(name)))
+	if err != nil {
+		return nil, err
+	}
+	return openedFile(f)
+}
+
+// openedFile makes a blob of an open local file, closing it on failure.
+func openedFile(f *os.File) (*blob, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &blob{r: f, size: fi.Size(), close: f.Close}, nil
+}
+
+// dirTree is an export folder behind the Dir interface.
+type dirTree struct{ d Dir }
+
+func (t dirTree) String() string {
+	if u, ok := t.d.(interface{ URL() string }); ok {
+		return u.URL()
+	}
+	return "the export folder"
+}
+
+func (t dirTree) files() ([]string, error) { return t.d.List() }
+
+// parallel is higher than for local files: remote reads wait on the network.
+func (t dirTree) parallel() int { return max(8, runtime.GOMAXPROCS(0)) }
+
+// open reads the file into a temporary local file, hashing it on the way,
+// so that Checkers get random access without a request per read.
+func (t dirTree) open(ctx context.Context, name string) (*blob, error) {
+	rc, err := t.d.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if f, ok := rc.(*os.File); ok {
+		return openedFile(f)
+	}
+	defer rc.Close()
+	tmp, err := os.CreateTemp("", "ouraexport-verify-*")
+	if err != nil {
+		return nil, fmt.Errorf("verify %s: %w", name, err)
+	}
+	discard := func() error {
+		err := tmp.Close()
+		if rerr := os.Remove(tmp.Name()); err == nil {
+			err = rerr
+		}
+		return err
+	}
+	h := sha256.New()
+	n, err := copyContext(ctx, io.MultiWriter(tmp, h), rc)
+	if err != nil {
+		discard()
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return &blob{r: tmp, size: n, sum: hex.EncodeToString(h.Sum(nil)), close: discard}, nil
+}
+
+// copyContext copies src to dst, stopping when ctx is done.
+func copyContext(ctx context.Context, dst io.Writer, src io.Reader) (int64, error) {
+	buf := make([]byte, 1<<20)
+	var n int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		k, err := src.Read(buf)
+		if k > 0 {
+			if _, werr := dst.Write(buf[:k]); werr != nil {
+				return n, werr
+			}
+			n += int64(k)
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
 }
 
 // verifyArchive checks a single archive with the archive's Checker, which

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/ouraexport/ouraexport/internal/crypt"
 	"github.com/ouraexport/ouraexport/sinks"
 	// The formats register the readers verify re-reads their files with.
 	_ "github.com/ouraexport/ouraexport/sinks/csv"
@@ -13,32 +14,54 @@ import (
 	_ "github.com/ouraexport/ouraexport/sinks/parquet"
 )
 
-const verifyUsage = `Usage: ouraexport verify PATH
+const verifyUsage = `Usage: ouraexport verify [--s3-endpoint URL] [--identity FILE | --passphrase-file FILE] PATH
 
 Re-hashes and re-reads every file of an export and reconciles it with the
 manifest. PATH is an export folder (the --out of export, holding
-MANIFEST.json) or a single archive (.zip, checked against the manifest.json
-inside it).
+MANIFEST.json), a single archive (.zip, checked against the manifest.json
+inside it), a cohort folder (the --out of export --accounts: every
+participant listed in _cohort/ is checked), or any of these folders in an
+object store as s3://bucket/prefix (credentials and endpoint as for export).
 
 Every Parquet file is decoded page by page, every CSV file parsed, every
 archive entry inflated and every NDJSON line parsed; sizes, SHA-256 digests
 and row counts must match the manifest, and no file may be missing or extra.
 Each problem is printed on a line of its own, naming the file.
 
+An encrypted archive (.zip.age) is always checked against its size and
+SHA-256 in MANIFEST.json; given its key it is also decrypted (as it is read,
+never to disk) and every entry inside is checked.
+
+Flags:
+  --s3-endpoint URL     S3-compatible endpoint for s3:// paths
+  --identity FILE       age identity file that opens encrypted archives; repeatable
+  --passphrase-file F   file whose first line is the archive's passphrase
+
 Exit status: 0 if everything checks out, 1 if there is any problem, 2 if
 PATH is not an export.`
 
 func runVerify(ctx context.Context, args []string, s Streams) error {
 	flags := newFlagSet("verify")
+	var endpoint string
+	flags.StringVar(&endpoint, "s3-endpoint", "", "")
+	var keys identityFlags
+	keys.register(flags)
 	pos, err := parseFlags("verify", flags, args)
 	if err != nil {
 		return err
+	}
+	ids, err := keys.identities()
+	if err != nil {
+		return err
+	}
+	if ids != nil {
+		ctx = crypt.WithIdentities(ctx, ids)
 	}
 	if len(pos) != 1 {
 		return usagef("verify", "verify takes one PATH, an export folder or an archive")
 	}
 	path := pos[0]
-	rep, err := sinks.Verify(ctx, path)
+	rep, crep, err := verifyTarget(ctx, path, endpoint)
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
@@ -50,6 +73,9 @@ func runVerify(ctx context.Context, args []string, s Streams) error {
 	}
 	for _, p := range rep.Problems {
 		fmt.Fprintln(s.Out, p)
+	}
+	if crep != nil {
+		return cohortVerified(s.Out, path, crep)
 	}
 	if !rep.OK() {
 		n := len(rep.Problems)
