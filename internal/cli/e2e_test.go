@@ -8,14 +8,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // bin is the ouraexport binary the end-to-end tests run, built once.
@@ -138,91 +136,8 @@ func noPartialFiles(t *testing.T, out string) {
 	})
 }
 
-func TestExportKilledAndResumed(t *testing.T) {
-	url := startSandbox(t, "--since", "2024-01-01", "--until", "2024-03-31", "--page-size", "40", "--latency", "2ms")
-	env := []string{"OURA_TOKEN=sandbox-token-1"}
-	args := func(out string) []string {
-		return []string{"export", "--api-url", url, "--out", out, "--format", "csv,parquet", "--quiet", "--until", "2024-03-31"}
-	}
-	want := t.TempDir()
-	began := time.Now()
-	if r := ouraexport(t, env, args(want)...); r.code != 0 {
-		t.Fatalf("uninterrupted export: exit %d: %s", r.code, r.stderr)
-	}
-	// Each run is killed a random twentieth to a quarter of an uninterrupted
-	// run's time after its start, so the kills land at every stage however
-	// fast or loaded the machine is; after the last kill the export is left
-	// to finish.
-	full := time.Since(began)
-	got := t.TempDir()
-	rng := rand.New(rand.NewPCG(1, 2))
-	const maxKills = 12
-	kills := 0
-	for attempt := 0; ; attempt++ {
-		cmd := exec.Command(bin, args(got)...)
-		cmd.Env = append(os.Environ(), env...)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		var killAt <-chan time.Time
-		if attempt < maxKills {
-			killAt = time.After(full/20 + time.Duration(rng.Int64N(int64(full/5))))
-		}
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("export after %d kills: %v", kills, err)
-			}
-		case <-killAt:
-			cmd.Process.Kill() // SIGKILL: no chance to clean up (the next run removes its temporary files)
-			<-done
-			kills++
-			continue
-		}
-		break
-	}
-	if kills == 0 {
-		t.Log("the export finished before the first kill; the test proved less than it should")
-	}
-	t.Logf("finished after %d kills", kills)
-	sameData(t, dataHashes(t, got), dataHashes(t, want))
-	noPartialFiles(t, got)
-	if r := ouraexport(t, nil, "verify", got); r.code != 0 {
-		t.Errorf("verify after resume: exit %d: %s%s", r.code, r.stdout, r.stderr)
-	}
-}
-
-func TestExportInterrupted(t *testing.T) {
-	url := startSandbox(t, "--since", "2024-01-01", "--until", "2024-03-31", "--latency", "10ms", "--page-size", "50")
-	out := t.TempDir()
-	cmd := exec.Command(bin, "export", "--api-url", url, "--out", out, "--quiet", "--workers", "2", "--until", "2024-03-31")
-	cmd.Env = append(os.Environ(), "OURA_TOKEN=sandbox-token-1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(700 * time.Millisecond)
-	cmd.Process.Signal(os.Interrupt)
-	err := cmd.Wait()
-	ee, ok := err.(*exec.ExitError)
-	if !ok || ee.ExitCode() != 130 {
-		t.Fatalf("after Ctrl-C: %v (want exit 130); stderr: %s", err, stderr.String())
-	}
-	if !strings.Contains(stderr.String(), "run the same command again to resume") {
-		t.Errorf("the message does not say how to resume: %s", stderr.String())
-	}
-	if _, err := os.Stat(filepath.Join(out, "MANIFEST.json")); err == nil {
-		t.Error("an interrupted export wrote a manifest")
-	}
-	noPartialFiles(t, out)
-	r := ouraexport(t, []string{"OURA_TOKEN=sandbox-token-1"}, "export", "--api-url", url, "--out", out, "--quiet", "--until", "2024-03-31")
-	if r.code != 0 {
-		t.Fatalf("resumed export: exit %d: %s", r.code, r.stderr)
-	}
-}
+// TestExportKilledAndResumed and TestExportInterrupted moved into the fault
+// matrix (faultmatrix_e2e_test.go).
 
 func TestExportExitCodes(t *testing.T) {
 	url := startSandbox(t, "--since", "2024-03-01", "--until", "2024-03-10", "--scopes", "daily,personal,email,heartrate")

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/ouraexport/ouraexport/exporter"
+	"github.com/ouraexport/ouraexport/internal/auth"
+	"github.com/ouraexport/ouraexport/internal/config"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
 	"github.com/ouraexport/ouraexport/schema"
 	"github.com/ouraexport/ouraexport/sinks"
@@ -39,18 +41,27 @@ Flags:
   --until DATE          last day, YYYY-MM-DD (default: today)
   --api LIST            v2, v1 or v1,v2 (default v2)
   --api-url URL         API server (default https://api.ouraring.com)
-  --token-file FILE     read the access token from FILE
+  --token-file FILE     read the access token (or a login saved by 'auth login') from FILE
   --workers N           requests in flight at once (default 4)
   --lookback DAYS       re-fetch this many recent days on every run (default 14)
   --partition year      write Parquet and CSV as Hive datasets partitioned by year
   --sandbox             export user 1 of a built-in sandbox API (no account needed)
   --dry-run             print the plan (windows, requests, time) and stop
+  --request-timeout DUR give up on one request attempt after DUR and retry (default 2m)
+  --encrypt-to RECIPIENT
+                        encrypt the archive with age to RECIPIENT (age1..., or a file
+                        of recipients); repeatable. Parquet and CSV stay plain
+  --encrypt-passphrase-file FILE
+                        encrypt the archive with age to the passphrase on FILE's first line
   --quiet               print nothing but errors
   --log-format FORMAT   text or json (default text)
+  --config FILE         settings file (default <config folder>/ouraexport/config.toml);
+                        a flag beats $OURAEXPORT_<SETTING>, which beats the file
+` + cohortUsage + `
 
 Exit status: 0 done; 1 failed; 2 bad usage or input; 3 partial (some
-collections could not be exported, the rest are complete); 4 login needed;
-130 interrupted (run the same command again to resume).`
+collections or participants could not be exported, the rest are complete);
+4 login needed; 130 interrupted (run the same command again to resume).`
 
 // DefaultAPIURL is Oura's API server.
 const DefaultAPIURL = "https://api.ouraring.com"
@@ -72,6 +83,10 @@ type exportOptions struct {
 	dryRun      bool
 	quiet       bool
 	logFormat   string
+	conf        *config.Config // the config file and environment
+	cohort      cohortFlags
+	timeout     time.Duration // per request attempt; 0 is the client's default
+	encrypt     encryptFlags
 }
 
 var allFormats = []string{"parquet", "csv", "archive"}
@@ -97,6 +112,11 @@ func parseExportFlags(args []string) (exportOptions, error) {
 	fs.BoolVar(&o.dryRun, "dry-run", false, "")
 	fs.BoolVar(&o.quiet, "quiet", false, "")
 	fs.StringVar(&o.logFormat, "log-format", "text", "")
+	var confPath string
+	fs.StringVar(&confPath, "config", "", "")
+	o.cohort.register(fs)
+	fs.DurationVar(&o.timeout, "request-timeout", 0, "")
+	o.encrypt.register(fs)
 	fs.Func("token", "", func(string) error {
 		return errors.New("a token is never taken as a flag value (it would show in the process list); use --token-file FILE or $OURA_TOKEN")
 	})
@@ -105,6 +125,26 @@ func parseExportFlags(args []string) (exportOptions, error) {
 		return o, err
 	}
 	if err := noArgs(cmd, pos); err != nil {
+		return o, err
+	}
+	// Flags left unset take their values from the environment, then the
+	// config file. The sandbox needs no server or token; a cohort's tokens
+	// come from its accounts file.
+	if o.conf, err = loadConfig(confPath); err != nil {
+		return o, err
+	}
+	var except []string
+	if o.sandbox {
+		except = append(except, "api_url", "token_file")
+	}
+	if accounts, _ := o.conf.Lookup("accounts"); accounts != "" || fs.Lookup("accounts") != nil && fs.Lookup("accounts").Value.String() != "" {
+		except = append(except, "token_file")
+	}
+	if strings.TrimSpace(os.Getenv("OURA_TOKEN")) != "" && !strings.HasPrefix(o.conf.Source("token_file"), "$") {
+		// $OURA_TOKEN (the environment) beats token_file in the file.
+		except = append(except, "token_file")
+	}
+	if err := applyFlags(o.conf, fs, except...); err != nil {
 		return o, err
 	}
 	o.formats = []string(formats)
@@ -182,7 +222,10 @@ func (o *exportOptions) validate() error {
 	if o.out == "" {
 		return usagef(cmd, "--out is empty")
 	}
-	return nil
+	if o.timeout < 0 {
+		return usagef(cmd, "--request-timeout %s is negative", o.timeout)
+	}
+	return o.encrypt.validate(cmd, o.formats, o.cohort.wanted(o.out))
 }
 
 // exportCollections lists the collections export knows, in export order.
@@ -213,9 +256,12 @@ func runExport(ctx context.Context, args []string, s Streams) error {
 	if err != nil {
 		return err
 	}
+	if o.cohort.wanted(o.out) {
+		return runCohort(ctx, o, s)
+	}
 	log := newLogger(s.Err, o.logFormat)
 
-	base, tokens, stop, err := o.source(ctx)
+	base, tokens, stop, err := o.source(ctx, log)
 	if err != nil {
 		return err
 	}
@@ -235,7 +281,7 @@ func runExport(ctx context.Context, args []string, s Streams) error {
 		return err
 	}
 	defer st.Close()
-	client, err := exporter.NewClient(exporter.ClientOptions{BaseURL: base, Tokens: tokens, UserAgent: "ouraexport/" + version()})
+	client, err := exporter.NewClient(exporter.ClientOptions{BaseURL: base, Tokens: tokens, UserAgent: "ouraexport/" + version(), Timeout: o.timeout})
 	if err != nil {
 		return usagef("export", "--api-url: %v", err)
 	}
@@ -261,13 +307,10 @@ func runExport(ctx context.Context, args []string, s Streams) error {
 	if err != nil {
 		return err
 	}
-	var tables []*schema.Table
-	for _, c := range colls {
-		tables = append(tables, schema.TablesOf(c.Name)...)
-	}
+	tables := tablesFor(colls) // v1 collections write several v2 tables each
 	var outs []sinks.Sink
 	for _, f := range o.formats {
-		sk, err := sinks.Open(f, sinks.Options{Dir: root.Sub(f), Tables: tables, Partition: o.partition})
+		sk, err := o.encrypt.open(f, sinks.Options{Dir: root.Sub(f), Tables: tables, Partition: o.partition})
 		if err != nil {
 			for _, x := range outs {
 				x.Close()
@@ -276,7 +319,7 @@ func runExport(ctx context.Context, args []string, s Streams) error {
 		}
 		outs = append(outs, sk)
 	}
-	res, err := exporter.Export(ctx, exporter.Options{Fetch: fetch, Sinks: outs, Root: root, ToolVersion: version()})
+	res, err := exporter.Export(ctx, exporter.Options{Fetch: fetch, Sinks: outs, Root: root, Tables: tables, ToolVersion: version()})
 	prog.finish()
 	if err != nil && !errors.Is(err, exporter.ErrPartial) {
 		if res != nil && res.Fetch != nil && errors.Is(err, exporter.ErrNothing) {
@@ -298,8 +341,9 @@ func runExport(ctx context.Context, args []string, s Streams) error {
 }
 
 // source returns the API base URL and token source: the built-in sandbox,
-// or the given server with the token from --token-file or $OURA_TOKEN.
-func (o *exportOptions) source(ctx context.Context) (string, exporter.TokenSource, func(), error) {
+// or the given server with the token from --token-file or $OURA_TOKEN. A
+// stored login logs its refreshes to log (nil: silent).
+func (o *exportOptions) source(ctx context.Context, log *slog.Logger) (string, exporter.TokenSource, func(), error) {
 	if o.sandbox {
 		// Loopback: compressing answers would only cost CPU.
 		srv, err := sandbox.New(sandbox.Options{NoGzip: true})
@@ -316,19 +360,24 @@ func (o *exportOptions) source(ctx context.Context) (string, exporter.TokenSourc
 	if base == "" {
 		base = DefaultAPIURL
 	}
-	tok, err := resolveToken(o.tokenFile)
+	tok, err := resolveToken(ctx, o.tokenFile, base, o.conf, log)
 	if err != nil {
 		return "", nil, nil, err
 	}
 	return base, tok, func() {}, nil
 }
 
-// resolveToken finds the access token: --token-file, else $OURA_TOKEN.
-func resolveToken(file string) (exporter.TokenSource, error) {
+// resolveToken finds the access token for the API at apiURL: --token-file
+// (a bare token, or a login saved by 'auth login', which is then renewed as
+// needed), else $OURA_TOKEN, else the login stored by 'auth login'.
+func resolveToken(ctx context.Context, file, apiURL string, conf *config.Config, log *slog.Logger) (exporter.TokenSource, error) {
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return nil, fmt.Errorf("%w: read --token-file: %w", ErrBadInput, errors.Unwrap(err))
+		}
+		if auth.IsLogin(b) {
+			return loginSource(ctx, file, apiURL, conf, log)
 		}
 		tok := strings.TrimSpace(string(b))
 		if tok == "" || strings.ContainsAny(tok, " \n\t") {
@@ -339,7 +388,11 @@ func resolveToken(file string) (exporter.TokenSource, error) {
 	if tok := strings.TrimSpace(os.Getenv("OURA_TOKEN")); tok != "" {
 		return exporter.StaticToken(tok), nil
 	}
-	return nil, fmt.Errorf("%w: no access token: set OURA_TOKEN, pass --token-file FILE, or run 'ouraexport auth login' (try 'ouraexport export --sandbox' without an account)", ErrAuthNeeded)
+	path, err := auth.DefaultPath()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrAuthNeeded, noTokenHint)
+	}
+	return loginSource(ctx, path, apiURL, conf, log)
 }
 
 // checkOutDir refuses a folder that holds something other than an export.
@@ -372,6 +425,9 @@ func checkOutDir(dir string) error {
 // describeExportError classifies errors for the exit code.
 func describeExportError(err error) error {
 	switch {
+	case errors.Is(err, auth.ErrLoginExpired), errors.Is(err, auth.ErrNoLogin):
+		// The stored login's own words: expired or revoked, log in again.
+		return fmt.Errorf("%w: %w", ErrAuthNeeded, err)
 	case errors.Is(err, exporter.ErrUnauthorized):
 		detail := ""
 		var ae *exporter.APIError

@@ -100,6 +100,7 @@ const (
 	FaultLoop      = "loop"      // a next_token that leads back to an earlier page
 	FaultDuplicate = "duplicate" // a page repeats records of the previous page
 	FaultWrongType = "wrongtype" // a number field served as a string
+	Fault429       = "429"       // 429 Too Many Requests with Retry-After: 1, outside the rate limit
 )
 
 // DefaultFaults are the kinds drawn from when Options.Faults is empty.
@@ -107,7 +108,7 @@ var DefaultFaults = []string{Fault500, Fault502, Fault503, FaultReset, FaultTrun
 
 // AllFaults lists every fault kind.
 var AllFaults = []string{Fault500, Fault502, Fault503, FaultReset, FaultTruncate, FaultSlow,
-	FaultHTML, FaultMalformed, FaultLoop, FaultDuplicate, FaultWrongType}
+	FaultHTML, FaultMalformed, FaultLoop, FaultDuplicate, FaultWrongType, Fault429}
 
 // Scopes are the OAuth2 scopes the sandbox knows ("spo2Daily" is accepted as
 // an alias of "spo2").

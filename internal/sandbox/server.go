@@ -283,6 +283,10 @@ func (s *Server) preamble(w http.ResponseWriter, r *http.Request, rs *reqState, 
 		} else {
 			s.send(w, r, rs, http.StatusServiceUnavailable, ctypeHTML, []byte(html503), "")
 		}
+	case Fault429:
+		rs.fault = f
+		w.Header().Set("Retry-After", "1")
+		s.detail(w, r, rs, http.StatusTooManyRequests, "Too Many Requests")
 	case FaultReset:
 		rs.fault, rs.status = f, 0
 		s.resetConn(w, rs)

@@ -39,6 +39,7 @@ import (
 	"sync"
 	"time"
 
+	"filippo.io/age"
 	"github.com/klauspost/compress/flate"
 
 	"github.com/ouraexport/ouraexport/schema"
@@ -75,6 +76,7 @@ type Sink struct {
 	spool  *spool
 	buf    []byte
 	fw     sinks.FileWriter // the archive, during Commit
+	to     []age.Recipient  // encrypt the archive to these (NewEncrypted)
 }
 
 var (
@@ -301,13 +303,32 @@ func (s *Sink) assemble(ctx context.Context, meta sinks.Meta) (sinks.File, error
 		return sinks.File{}, err
 	}
 
-	fw, err := s.opts.Dir.Create(s.opts.ArchiveName() + Ext)
+	name := s.opts.ArchiveName() + Ext
+	if len(s.to) > 0 {
+		name += EncryptedExt[len(Ext):]
+	}
+	fw, err := s.opts.Dir.Create(name)
 	if err != nil {
 		return sinks.File{}, err
 	}
 	s.fw = fw
-	if err := s.writeZip(ctx, fw, meta.ExportedAt, readme, []byte(manifest.String()), entries); err != nil {
-		return sinks.File{}, err
+	if len(s.to) == 0 {
+		if err := s.writeZip(ctx, fw, meta.ExportedAt, readme, []byte(manifest.String()), entries); err != nil {
+			return sinks.File{}, err
+		}
+	} else {
+		// The zip is streamed through age: its plain text never reaches the disk.
+		ew, err := age.Encrypt(fw, s.to...)
+		if err != nil {
+			return sinks.File{}, fmt.Errorf("encrypt: %w", err)
+		}
+		if err := s.writeZip(ctx, ew, meta.ExportedAt, readme, []byte(manifest.String()), entries); err != nil {
+			return sinks.File{}, err
+		}
+		if err := ew.Close(); err != nil {
+			return sinks.File{}, fmt.Errorf("encrypt: %w", err)
+		}
+		rows = 0 // sealed: the rows are counted in the manifest inside
 	}
 	f, err := fw.Commit()
 	s.fw = nil
