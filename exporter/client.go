@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode/utf8"
 )
 
 // TokenSource supplies the access token for a request. It is consulted
@@ -361,7 +362,11 @@ func errorDetail(body []byte) string {
 	}
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > 200 {
-		s = s[:200] + "..."
+		cut := 200
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut-- // never split a character: the detail stays UTF-8
+		}
+		s = s[:cut] + "..."
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"strconv"
 	"sync"
@@ -90,7 +91,8 @@ func (l *Limiter) Observe(h http.Header) {
 	reset, serr := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if lerr == nil && werr == nil && limit > 0 && window > 0 {
+	// A window too long for a Duration would wrap negative and lift every limit.
+	if lerr == nil && werr == nil && limit > 0 && window > 0 && time.Duration(window) <= math.MaxInt64/time.Second {
 		w := time.Duration(window) * time.Second
 		// Adopt the server's budget when it is stricter than ours.
 		if l.limit <= 0 || float64(limit)/w.Seconds() < float64(l.limit)/l.window.Seconds() {

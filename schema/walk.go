@@ -710,11 +710,19 @@ func (w *walker) fieldPath(name string) string {
 	return sb.String()
 }
 
+// clip shortens a raw value for a problem, which stays on one line (a
+// pretty-printed value's line breaks become spaces).
 func clip(raw []byte) string {
+	s := string(raw)
 	if len(raw) > 40 {
-		return string(raw[:40]) + "..."
+		s = string(raw[:40]) + "..."
 	}
-	return string(raw)
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 func (p pathElem) key() string {

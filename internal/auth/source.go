@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 
@@ -232,6 +234,11 @@ func (s *Source) refresh(ctx context.Context, cur *Token) (*Token, error) {
 	next := fromOAuth(ot, s.opts.Now(), cur.Scopes)
 	if next.RefreshToken == "" {
 		next.RefreshToken = cur.RefreshToken // the server kept the old one
+	}
+	if tok := next.AccessToken + next.RefreshToken; strings.ContainsAny(tok, " \t\r\n") || !utf8.ValidString(tok) {
+		// Saved, it would not load back as it is (Load refuses white
+		// space; the file's JSON cannot hold bytes that are not UTF-8).
+		return nil, errors.New("refresh the access token: the token endpoint answered a malformed token (white space, or bytes that are not UTF-8)")
 	}
 	next.ClientID, next.TokenURL, next.APIURL = cur.ClientID, used, cur.APIURL
 	next.Account, next.Email, next.LoggedIn = cur.Account, cur.Email, cur.LoggedIn

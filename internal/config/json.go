@@ -39,11 +39,11 @@ func parseJSON(src []byte) ([]entry, error) {
 		seen[key] = true
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, fmt.Errorf("%s: not JSON: %w", key, err)
+			return nil, fmt.Errorf("%q: not JSON: %w", key, err)
 		}
 		e, err := jsonValue(key, raw)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", key, err)
+			return nil, fmt.Errorf("%q: %w", key, err)
 		}
 		out = append(out, e)
 	}

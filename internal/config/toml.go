@@ -349,7 +349,7 @@ func (p *tomlParser) str() (string, error) {
 
 // escape reads the escape sequence after a backslash.
 func (p *tomlParser) escape(b *strings.Builder) error {
-	if p.eof() {
+	if p.eof() || p.src[p.pos] == '\n' || p.src[p.pos] == '\r' {
 		return fmt.Errorf("the string is not closed on its line")
 	}
 	c := p.src[p.pos]

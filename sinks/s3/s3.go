@@ -125,6 +125,9 @@ func parseEndpoint(e string) (host string, secure bool, err error) {
 // redact removes any user information from a URL for messages.
 func redact(raw string) string {
 	u, err := url.Parse(raw)
+	if err != nil && strings.Contains(raw, "@") {
+		return "(an unparseable URL)" // it may hold a password url.Parse could not find
+	}
 	if err != nil || u.User == nil {
 		return raw
 	}
