@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -360,6 +361,14 @@ func errorDetail(body []byte) string {
 	if s == "" && len(body) > 0 && body[0] == '<' {
 		s = "an HTML page instead of JSON"
 	}
+	// One line of plain text: a server's control characters (escape
+	// sequences) must not reach the user's terminal.
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > 200 {
 		cut := 200

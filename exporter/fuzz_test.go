@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/klauspost/compress/zstd"
@@ -40,7 +41,7 @@ func FuzzErrorDetail(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status uint16, body []byte) {
 		e := apiError("/v2/usercollection/sleep", int(status), body)
 		for what, s := range map[string]string{"detail": e.Detail, "message": e.Error()} {
-			if strings.ContainsAny(s, "\r\n") || !utf8.ValidString(s) {
+			if strings.ContainsFunc(e.Detail, unicode.IsControl) || strings.ContainsAny(s, "\r\n") || !utf8.ValidString(s) {
 				t.Fatalf("%s %q is not one line of UTF-8", what, s)
 			}
 		}
