@@ -16,6 +16,8 @@ import (
 
 	"github.com/ouraexport/ouraexport/schema"
 	"github.com/ouraexport/ouraexport/sinks"
+
+	"github.com/ouraexport/ouraexport/internal/atomicfile"
 )
 
 // Options configure a whole export: fetch into the store, build the outputs.
@@ -526,5 +528,5 @@ func RecordImports(st *Store, recs []ImportRecord) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(st.Dir(), importsFile), append(b, '\n'))
+	return atomicfile.WriteFile(filepath.Join(st.Dir(), importsFile), append(b, '\n'))
 }

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/ouraexport/ouraexport/internal/atomicfile"
 )
 
 // StoreDir is the folder inside an export that holds its store.
@@ -167,7 +169,7 @@ func (s *Store) SaveState() error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(s.dir, "state.json"), append(b, '\n'))
+	return atomicfile.WriteFile(filepath.Join(s.dir, "state.json"), append(b, '\n'))
 }
 
 // Segments lists the committed segments of a collection, oldest coverage first.
@@ -336,7 +338,7 @@ func (w *SegmentWriter) Commit() (Segment, error) {
 		os.Remove(w.tmp.Name())
 		return Segment{}, fmt.Errorf("write segment: %w", err)
 	}
-	return w.seg, syncDir(w.dir)
+	return w.seg, atomicfile.SyncDir(w.dir)
 }
 
 // Abort discards the segment. It is safe to call after Commit.
@@ -404,40 +406,4 @@ func createTemp(dir, name string) (*os.File, error) {
 	var rnd [6]byte
 	rand.Read(rnd[:])
 	return os.OpenFile(filepath.Join(dir, "."+name+".tmp-"+hex.EncodeToString(rnd[:])), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-}
-
-// writeFileAtomic writes b to path through a temporary file, fsync and rename.
-func writeFileAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	f, err := createTemp(dir, filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return err
-	}
-	return nil
 }

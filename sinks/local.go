@@ -10,10 +10,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/ouraexport/ouraexport/internal/atomicfile"
 )
 
 // Permissions of everything a local Dir creates: the data is about a person's
@@ -272,18 +273,7 @@ func removeStale(root string) error {
 
 // syncDir makes a rename or removal in dir durable.
 func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil // folders cannot be opened for sync there; renames are durable
-	}
-	f, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync folder: %w", err)
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := atomicfile.SyncDir(dir); err != nil {
 		return fmt.Errorf("sync folder %s: %w", dir, err)
 	}
 	return nil

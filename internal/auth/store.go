@@ -12,6 +12,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/ouraexport/ouraexport/internal/atomicfile"
 )
 
 // FileFormat identifies a login file; a newer format is refused, not misread.
@@ -182,35 +184,8 @@ func (s *Store) save(t *Token) error {
 		return fmt.Errorf("encode the login: %w", err)
 	}
 	data = append(data, '\n')
-	dir, base := filepath.Split(s.path)
 	s.removeTemps()
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*") // 0600
-	if err != nil {
-		return fmt.Errorf("save the login: %w", err)
-	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("save the login to %s: %w", s.path, err)
-	}
-	if err := f.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		return fail(err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		return fail(err)
-	}
-	if err := os.Rename(tmp, s.path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("save the login to %s: %w", s.path, err)
-	}
-	if err := syncDir(dir); err != nil {
+	if err := atomicfile.WriteFile(s.path, data); err != nil {
 		return fmt.Errorf("save the login to %s: %w", s.path, err)
 	}
 	return nil
@@ -234,25 +209,6 @@ func globEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`).Replace(s)
 }
 
-// syncDir makes a rename in dir durable. Windows cannot sync a folder.
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
-		return nil
-	}
-	if dir == "" {
-		dir = "."
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return err
-	}
-	return nil
-}
-
 // Delete removes the login file under the lock. A missing file is no error.
 func (s *Store) Delete(ctx context.Context) error {
 	unlock, err := s.Lock(ctx)
@@ -270,7 +226,7 @@ func (s *Store) remove() error {
 		return fmt.Errorf("remove the login: %w", err)
 	}
 	s.removeTemps()
-	if err := syncDir(filepath.Dir(s.path)); err != nil {
+	if err := atomicfile.SyncDir(filepath.Dir(s.path)); err != nil {
 		return fmt.Errorf("remove the login: %w", err)
 	}
 	return nil

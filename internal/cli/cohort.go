@@ -393,62 +393,11 @@ func runRemoteExport(ctx context.Context, o exportOptions, s Streams) error {
 		return err
 	}
 	defer stop()
-	st, err := exporter.OpenStore(filepath.Join(state, exporter.StoreDir))
-	if err != nil {
-		return describeExportError(err)
-	}
-	defer st.Close()
-	client, err := exporter.NewClient(exporter.ClientOptions{BaseURL: base, Tokens: tokens, UserAgent: "ouraexport/" + version()})
-	if err != nil {
-		return usagef("export", "--api-url: %v", err)
-	}
-	colls, err := collectionsFor(o.apis, o.collections)
-	if err != nil {
-		return err
-	}
-	prog := newProgress(s.Err, log, o.quiet, len(colls), client.Stats())
-	fetch := exporter.FetchOptions{Client: client, Store: st, Collections: colls, Since: o.since, Until: o.until,
-		Lookback: o.lookback, Workers: o.workers, Progress: prog, DryRun: o.dryRun}
-	if o.dryRun {
-		res, err := exporter.Fetch(ctx, fetch, nil)
-		prog.finish()
-		if err != nil {
-			return describeExportError(err)
-		}
-		printPlan(s.Out, res, client)
-		return nil
-	}
-	tables := exporter.OutputTables(colls) // v1 collections write to their v2 twins' tables
-	var outs []sinks.Sink
-	for _, f := range o.formats {
-		sk, err := sinks.Open(f, sinks.Options{Dir: root.Sub(f), Tables: tables, Partition: o.partition, SpoolDir: state})
-		if err != nil {
-			for _, x := range outs {
-				x.Close()
-			}
-			return fmt.Errorf("open %s output: %w", f, err)
-		}
-		outs = append(outs, sk)
-	}
-	res, err := exporter.Export(ctx, exporter.Options{Fetch: fetch, Sinks: outs, Root: root, Tables: tables, ToolVersion: version()})
-	prog.finish()
-	if err != nil && !errors.Is(err, exporter.ErrPartial) {
-		if res != nil && res.Fetch != nil && errors.Is(err, exporter.ErrNothing) {
-			return nothingExported(res)
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("interrupted: %w; what was fetched is kept in %s, run the same command again to resume",
-				context.Canceled, filepath.Join(state, exporter.StoreDir))
-		}
-		return describeExportError(err)
-	}
-	if !o.quiet {
-		printSummary(s.Out, log, o, res)
-	}
-	if errors.Is(err, exporter.ErrPartial) {
-		return partialError(res)
-	}
-	return nil
+	return exportInto(ctx, o, s, log, base, tokens, exportTarget{
+		open:  func() (sinks.Dir, error) { return root, nil },
+		state: state,
+		spool: state,
+	})
 }
 
 // verifyTarget verifies the export, archive or cohort at path, a local

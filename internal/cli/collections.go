@@ -67,9 +67,3 @@ func collectionsFor(apiList []string, names []string) ([]*exporter.Collection, e
 	}
 	return colls, nil
 }
-
-// tablesFor returns the tables an export of colls writes: the sinks are
-// opened with them (v1 collections write several v2 tables each).
-func tablesFor(colls []*exporter.Collection) []*schema.Table {
-	return exporter.OutputTables(colls)
-}

@@ -273,12 +273,27 @@ func runExport(ctx context.Context, args []string, s Streams) error {
 	if err := os.MkdirAll(o.out, 0o700); err != nil {
 		return fmt.Errorf("create --out %s: %w", o.out, err)
 	}
-	st, err := exporter.OpenStore(filepath.Join(o.out, exporter.StoreDir))
+	return exportInto(ctx, o, s, log, base, tokens, exportTarget{
+		open:  func() (sinks.Dir, error) { return sinks.LocalDir(o.out) },
+		state: o.out,
+	})
+}
+
+// exportTarget is where an export writes: its outputs (opened only when
+// there is something to write, not for a dry run), the folder holding its
+// state, and where sinks spool (empty: beside their files).
+type exportTarget struct {
+	open  func() (sinks.Dir, error)
+	state string
+	spool string
+}
+
+// exportInto runs one account's export from the API at base into t: plan,
+// fetch, build, summary. Local and s3:// exports share it.
+func exportInto(ctx context.Context, o exportOptions, s Streams, log *slog.Logger, base string, tokens exporter.TokenSource, t exportTarget) error {
+	st, err := exporter.OpenStore(filepath.Join(t.state, exporter.StoreDir))
 	if err != nil {
-		if errors.Is(err, exporter.ErrStoreFormat) {
-			return fmt.Errorf("%w: %w", ErrBadInput, err)
-		}
-		return err
+		return describeExportError(err)
 	}
 	defer st.Close()
 	client, err := exporter.NewClient(exporter.ClientOptions{BaseURL: base, Tokens: tokens, UserAgent: "ouraexport/" + version(), Timeout: o.timeout})
@@ -303,14 +318,14 @@ func runExport(ctx context.Context, args []string, s Streams) error {
 		return nil
 	}
 
-	root, err := sinks.LocalDir(o.out)
+	root, err := t.open()
 	if err != nil {
 		return err
 	}
-	tables := tablesFor(colls) // v1 collections write several v2 tables each
+	tables := exporter.OutputTables(colls) // v1 collections write to their v2 twins' tables
 	var outs []sinks.Sink
 	for _, f := range o.formats {
-		sk, err := o.encrypt.open(f, sinks.Options{Dir: root.Sub(f), Tables: tables, Partition: o.partition})
+		sk, err := o.encrypt.open(f, sinks.Options{Dir: root.Sub(f), Tables: tables, Partition: o.partition, SpoolDir: t.spool})
 		if err != nil {
 			for _, x := range outs {
 				x.Close()
@@ -327,7 +342,7 @@ func runExport(ctx context.Context, args []string, s Streams) error {
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("interrupted: %w; what was fetched is kept in %s, run the same command again to resume",
-				context.Canceled, filepath.Join(o.out, exporter.StoreDir))
+				context.Canceled, filepath.Join(t.state, exporter.StoreDir))
 		}
 		return describeExportError(err)
 	}

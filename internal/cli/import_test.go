@@ -136,7 +136,7 @@ func TestCollectionsForV1(t *testing.T) {
 	if len(colls) != 1 || colls[0].Name != "v1_sleep" {
 		t.Errorf("--api v1 --collections daily_sleep gave %v", colls)
 	}
-	tables := tablesFor(colls)
+	tables := exporter.OutputTables(colls)
 	var names []string
 	for _, tb := range tables {
 		names = append(names, tb.Name)

@@ -26,7 +26,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -260,35 +259,17 @@ func (s *Sink) Commit(ctx context.Context, meta sinks.Meta) ([]sinks.File, error
 	if err := ctx.Err(); err != nil {
 		return nil, s.life.Fail(fmt.Errorf("csv: %w", err))
 	}
-	files, err := sinks.Publish(s.opts.Dir, pending)
+	files, err := state.Publish(&s.life, "csv", s.opts.Dir, pending, Ext, s.opts.Tables, written)
 	for _, tab := range s.order {
 		for _, pt := range tab.sortedParts() {
 			pt.fw = nil // published or aborted
 		}
 	}
-	if err != nil {
-		return nil, s.life.Fail(fmt.Errorf("csv: %w", err))
-	}
-	s.life.Committed()
-	if err := sinks.RemoveStale(s.opts.Dir, Ext, s.opts.Tables, written); err != nil {
-		return files, fmt.Errorf("csv: %w", err)
-	}
-	return files, nil
+	return files, err
 }
 
 func (tab *table) sortedParts() []*part {
-	if tab.parts == nil {
-		if tab.single == nil {
-			return nil
-		}
-		return []*part{tab.single}
-	}
-	parts := make([]*part, 0, len(tab.parts))
-	for _, pt := range tab.parts {
-		parts = append(parts, pt)
-	}
-	slices.SortFunc(parts, func(a, b *part) int { return strings.Compare(a.name, b.name) })
-	return parts
+	return state.SortedParts(tab.single, tab.parts, func(pt *part) string { return pt.name })
 }
 
 // Close releases the sink. Without a successful Commit it discards every

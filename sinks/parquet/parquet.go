@@ -28,7 +28,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -333,33 +332,15 @@ func (s *Sink) Commit(ctx context.Context, meta sinks.Meta) ([]sinks.File, error
 			written[pt.name] = true
 		}
 	}
-	files, err := sinks.Publish(s.opts.Dir, pending)
+	files, err := state.Publish(&s.life, "parquet", s.opts.Dir, pending, Ext, s.opts.Tables, written)
 	for pt := range s.parts {
 		pt.fw = nil // published or aborted
 	}
-	if err != nil {
-		return nil, s.life.Fail(fmt.Errorf("parquet: %w", err))
-	}
-	s.life.Committed()
-	if err := sinks.RemoveStale(s.opts.Dir, Ext, s.opts.Tables, written); err != nil {
-		return files, fmt.Errorf("parquet: %w", err)
-	}
-	return files, nil
+	return files, err
 }
 
 func (tab *table) sortedParts() []*part {
-	if tab.parts == nil {
-		if tab.single == nil {
-			return nil
-		}
-		return []*part{tab.single}
-	}
-	parts := make([]*part, 0, len(tab.parts))
-	for _, pt := range tab.parts {
-		parts = append(parts, pt)
-	}
-	slices.SortFunc(parts, func(a, b *part) int { return strings.Compare(a.name, b.name) })
-	return parts
+	return state.SortedParts(tab.single, tab.parts, func(pt *part) string { return pt.name })
 }
 
 // finish writes pt's last row group and footer; the file is then ready to publish.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/ouraexport/ouraexport/internal/jsonscan"
 )
 
 // A JSON file is read whole and its records are sliced out of it without
@@ -12,61 +14,17 @@ import (
 
 var errJSON = errors.New("malformed JSON")
 
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
-		i++
-	}
-	return i
-}
+func skipSpace(b []byte, i int) int { return jsonscan.Space(b, i) }
 
 // skipValue returns the index after the JSON value starting at b[i]. It
 // checks the structure (brackets, strings); json.Valid checks the rest of
 // each record.
 func skipValue(b []byte, i int) (int, error) {
-	if i >= len(b) {
+	end, ok := jsonscan.Value(b, i)
+	if !ok {
 		return 0, errJSON
 	}
-	switch b[i] {
-	case '"':
-		for j := i + 1; j < len(b); j++ {
-			switch b[j] {
-			case '\\':
-				j++
-			case '"':
-				return j + 1, nil
-			}
-		}
-		return 0, errJSON
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(b); j++ {
-			switch b[j] {
-			case '"':
-				end, err := skipValue(b, j)
-				if err != nil {
-					return 0, err
-				}
-				j = end - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return j + 1, nil
-				}
-			}
-		}
-		return 0, errJSON
-	default:
-		j := i
-		for j < len(b) && !bytes.ContainsRune([]byte(",}] \n\r\t"), rune(b[j])) {
-			j++
-		}
-		if j == i {
-			return 0, errJSON
-		}
-		return j, nil
-	}
+	return end, nil
 }
 
 // jsonMember is a member of a JSON object: its key, its value, and where
