@@ -3,12 +3,14 @@ package exporter
 import (
 	"errors"
 	"net/http"
+
+	"github.com/ouraexport/ouraexport/internal/oura"
 )
 
 // Describe returns a one-line explanation of why a collection could not be
 // fetched, saying what it means for the user.
 func Describe(err error) string {
-	var ae *APIError
+	var ae *oura.APIError
 	if errors.As(err, &ae) {
 		switch ae.Status {
 		case http.StatusForbidden:

@@ -18,6 +18,7 @@ import (
 	"github.com/ouraexport/ouraexport/sinks"
 
 	"github.com/ouraexport/ouraexport/internal/atomicfile"
+	"github.com/ouraexport/ouraexport/internal/oura"
 )
 
 // Options configure a whole export: fetch into the store, build the outputs.
@@ -282,7 +283,7 @@ func commit(ctx context.Context, outs []sinks.Sink, root sinks.Dir, meta sinks.M
 
 // probeAPIs asks each API other than v2 once, with its first collection,
 // and returns the collections of those the server answered 404, 410 or 401.
-func probeAPIs(ctx context.Context, client *Client, colls []*Collection) (map[*Collection]*RetiredError, error) {
+func probeAPIs(ctx context.Context, client *oura.Client, colls []*Collection) (map[*Collection]*RetiredError, error) {
 	out := map[*Collection]*RetiredError{}
 	probed := map[string]*RetiredError{}
 	for _, c := range colls {
@@ -304,7 +305,7 @@ func probeAPIs(ctx context.Context, client *Client, colls []*Collection) (map[*C
 	return out, nil
 }
 
-func probe(ctx context.Context, client *Client, colls []*Collection, api string) (*RetiredError, error) {
+func probe(ctx context.Context, client *oura.Client, colls []*Collection, api string) (*RetiredError, error) {
 	var c *Collection
 	for _, x := range colls {
 		if x.API == api && (c == nil || x.Kind == Single && c.Kind != Single) {
@@ -317,7 +318,7 @@ func probe(ctx context.Context, client *Client, colls []*Collection, api string)
 		q = c.Query(today.AddDate(0, 0, -1), today)
 	}
 	_, err := client.Get(ctx, c.Path, q, nil)
-	var ae *APIError
+	var ae *oura.APIError
 	switch {
 	case err == nil:
 		return nil, nil

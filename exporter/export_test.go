@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ouraexport/ouraexport/exporter"
+	"github.com/ouraexport/ouraexport/internal/oura"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
 	"github.com/ouraexport/ouraexport/schema"
 	"github.com/ouraexport/ouraexport/sinks"
@@ -68,7 +69,7 @@ type run struct {
 	user    int
 	workers int
 	fetch   func(*exporter.FetchOptions)
-	client  func(*exporter.ClientOptions)
+	client  func(*oura.ClientOptions)
 	ctx     context.Context
 }
 
@@ -81,12 +82,12 @@ func (w *world) export(t testing.TB, r run) (*exporter.Result, error) {
 	if r.ctx == nil {
 		r.ctx = context.Background()
 	}
-	co := exporter.ClientOptions{BaseURL: w.url, Tokens: exporter.StaticToken(w.srv.Token(r.user)),
-		Retry: &exporter.Retry{Attempts: 10, MaxRateLimited: 1000, Base: time.Millisecond, Max: 20 * time.Millisecond}}
+	co := oura.ClientOptions{BaseURL: w.url, Tokens: oura.StaticToken(w.srv.Token(r.user)),
+		Retry: &oura.Retry{Attempts: 10, MaxRateLimited: 1000, Base: time.Millisecond, Max: 20 * time.Millisecond}}
 	if r.client != nil {
 		r.client(&co)
 	}
-	client, err := exporter.NewClient(co)
+	client, err := oura.NewClient(co)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ouraexport/ouraexport/internal/oura"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -39,7 +40,7 @@ func (NopProgress) Done(string, int, error) {}
 
 // FetchOptions configure the fetching half of an export.
 type FetchOptions struct {
-	Client *Client
+	Client *oura.Client
 	Store  *Store
 	// Collections to fetch. personal_info and ring_configuration are always
 	// read (the first identifies the account, the second dates the history).
@@ -210,10 +211,10 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 	}
 	account, email, infoErr := f.fetchAccount(ctx, info)
 	if infoErr != nil {
-		if errors.Is(infoErr, ErrUnauthorized) || ctx.Err() != nil {
+		if errors.Is(infoErr, oura.ErrUnauthorized) || ctx.Err() != nil {
 			return nil, infoErr
 		}
-		var ae *APIError
+		var ae *oura.APIError
 		if !errors.As(infoErr, &ae) {
 			return nil, fmt.Errorf("read personal info: %w", infoErr)
 		}
@@ -543,7 +544,7 @@ func (f *fetcher) probeEarliest(ctx context.Context) (time.Time, error) {
 	lo, hi := f.since, f.until.Add(day)
 	ok, err := any(lo, hi)
 	if err != nil || !ok {
-		var ae *APIError
+		var ae *oura.APIError
 		if errors.As(err, &ae) && ae.Status != http.StatusUnauthorized {
 			return time.Time{}, nil // not readable: plan from the defaults
 		}
@@ -650,11 +651,11 @@ const windowAttempts = 3
 
 // retryWindow reports whether a window that failed may succeed if fetched again.
 func retryWindow(err error) bool {
-	var ae *APIError
+	var ae *oura.APIError
 	if errors.As(err, &ae) {
 		return ae.Status >= 500
 	}
-	return !errors.Is(err, context.Canceled) && !errors.Is(err, ErrUnauthorized)
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, oura.ErrUnauthorized)
 }
 
 // run fetches one job and does the bookkeeping.
@@ -663,7 +664,7 @@ func (f *fetcher) run(ctx context.Context, j *job) error {
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err()
 	}
-	var ae *APIError
+	var ae *oura.APIError
 	switch {
 	case err == nil:
 		f.mu.Lock()
@@ -704,7 +705,7 @@ func (f *fetcher) run(ctx context.Context, j *job) error {
 		next := *j
 		next.attempt++
 		f.add([]*job{&next})
-	case errors.Is(err, ErrUnauthorized):
+	case errors.Is(err, oura.ErrUnauthorized):
 		return fmt.Errorf("%s: %w", j.c.Name, err)
 	default:
 		f.mu.Lock()

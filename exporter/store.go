@@ -20,6 +20,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/ouraexport/ouraexport/internal/atomicfile"
+	"github.com/ouraexport/ouraexport/internal/oura"
 )
 
 // StoreDir is the folder inside an export that holds its store.
@@ -378,7 +379,7 @@ func (s *Store) Read(seg Segment, fn func(doc []byte) error) error {
 		if err != nil {
 			return fmt.Errorf("segment %s: %w", filepath.Base(seg.path), err)
 		}
-		if size > maxBody {
+		if size > oura.MaxBody {
 			return fmt.Errorf("segment %s: document of %d bytes", filepath.Base(seg.path), size)
 		}
 		if cap(buf) < int(size) {

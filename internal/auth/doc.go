@@ -33,7 +33,7 @@
 // Access tokens are refreshed ahead of expiry, when less than 5 minutes or
 // 10% of their lifetime (whichever is shorter) remain, and when the API
 // answers 401. A refresh the server refuses for good (invalid_grant) is
-// ErrLoginExpired and matches exporter.ErrUnauthorized, so an export stops
+// ErrLoginExpired and matches oura.ErrUnauthorized, so an export stops
 // at once instead of retrying every collection.
 //
 // Tokens appear only in the login file and in Authorization headers and

@@ -3,7 +3,7 @@ package auth
 import (
 	"errors"
 
-	"github.com/ouraexport/ouraexport/exporter"
+	"github.com/ouraexport/ouraexport/internal/oura"
 )
 
 // Errors callers branch on.
@@ -13,7 +13,7 @@ var (
 	// ErrLoginExpired means the token server refused the refresh token
 	// (invalid_grant): the login expired or was revoked, and only a new
 	// 'ouraexport auth login' helps. Errors that wrap it also wrap
-	// exporter.ErrUnauthorized, so an export stops at once.
+	// oura.ErrUnauthorized, so an export stops at once.
 	ErrLoginExpired = errors.New("the login expired or was revoked: run 'ouraexport auth login' again")
 	// ErrClient means the token server refused the client id or secret
 	// (invalid_client, unauthorized_client).
@@ -38,19 +38,19 @@ func (e *expiredError) Error() string {
 	return ErrLoginExpired.Error() + " (" + e.detail + ")"
 }
 
-// Unwrap makes the error match ErrLoginExpired and exporter.ErrUnauthorized.
-func (e *expiredError) Unwrap() []error { return []error{ErrLoginExpired, exporter.ErrUnauthorized} }
+// Unwrap makes the error match ErrLoginExpired and oura.ErrUnauthorized.
+func (e *expiredError) Unwrap() []error { return []error{ErrLoginExpired, oura.ErrUnauthorized} }
 
 // clientError is a token request the server refused because of the client.
 type clientError struct{ detail string }
 
 func (e *clientError) Error() string { return ErrClient.Error() + " (" + e.detail + ")" }
 
-// Unwrap makes the error match ErrClient and exporter.ErrUnauthorized.
-func (e *clientError) Unwrap() []error { return []error{ErrClient, exporter.ErrUnauthorized} }
+// Unwrap makes the error match ErrClient and oura.ErrUnauthorized.
+func (e *clientError) Unwrap() []error { return []error{ErrClient, oura.ErrUnauthorized} }
 
 // fatalError is a login problem that ends the run: its message, matching
-// exporter.ErrUnauthorized and the errors in also.
+// oura.ErrUnauthorized and the errors in also.
 type fatalError struct {
 	msg  string
 	also []error
@@ -58,5 +58,5 @@ type fatalError struct {
 
 func (e *fatalError) Error() string { return e.msg }
 
-// Unwrap makes the error match exporter.ErrUnauthorized and e.also.
-func (e *fatalError) Unwrap() []error { return append([]error{exporter.ErrUnauthorized}, e.also...) }
+// Unwrap makes the error match oura.ErrUnauthorized and e.also.
+func (e *fatalError) Unwrap() []error { return append([]error{oura.ErrUnauthorized}, e.also...) }

@@ -15,7 +15,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/ouraexport/ouraexport/exporter"
+	"github.com/ouraexport/ouraexport/internal/oura"
 )
 
 // answer is a canned HTTP answer: every request gets it.
@@ -51,7 +51,7 @@ func printableLine(t *testing.T, what, s string) {
 }
 
 // FuzzIdentify feeds arbitrary personal_info answers to Identify. It never
-// panics; a refusal is an *exporter.APIError whose detail is one printable
+// panics; a refusal is an *oura.APIError whose detail is one printable
 // line of at most 200 characters (and an ellipsis); nothing shows the
 // access token.
 func FuzzIdentify(f *testing.F) {
@@ -82,9 +82,9 @@ func FuzzIdentify(f *testing.F) {
 		if status == http.StatusOK {
 			return
 		}
-		var ae *exporter.APIError
+		var ae *oura.APIError
 		if !errors.As(err, &ae) || ae.Status != status {
-			t.Fatalf("HTTP %d: error %v is not its *exporter.APIError", status, err)
+			t.Fatalf("HTTP %d: error %v is not its *oura.APIError", status, err)
 		}
 		if n := len([]rune(strings.TrimSuffix(ae.Detail, "..."))); n > 200 {
 			t.Fatalf("detail of %d characters", n)
@@ -94,8 +94,8 @@ func FuzzIdentify(f *testing.F) {
 				t.Fatalf("detail holds %U: %q", r, ae.Detail)
 			}
 		}
-		if errors.Is(err, exporter.ErrUnauthorized) != (status == http.StatusUnauthorized) {
-			t.Fatalf("HTTP %d: unauthorized %v", status, errors.Is(err, exporter.ErrUnauthorized))
+		if errors.Is(err, oura.ErrUnauthorized) != (status == http.StatusUnauthorized) {
+			t.Fatalf("HTTP %d: unauthorized %v", status, errors.Is(err, oura.ErrUnauthorized))
 		}
 	})
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ouraexport/ouraexport/exporter"
+	"github.com/ouraexport/ouraexport/internal/oura"
 )
 
 // Identity is who an access token belongs to, from personal_info.
@@ -23,7 +23,7 @@ type Identity struct {
 const personalInfoPath = "/v2/usercollection/personal_info"
 
 // Identify asks the API server whose token accessToken is. A rejected
-// token is an *exporter.APIError (errors.Is exporter.ErrUnauthorized for a
+// token is an *oura.APIError (errors.Is oura.ErrUnauthorized for a
 // 401). The token travels only in the Authorization header.
 func Identify(ctx context.Context, hc *http.Client, apiURL, accessToken string) (Identity, error) {
 	if hc == nil {
@@ -50,7 +50,7 @@ func Identify(ctx context.Context, hc *http.Client, apiURL, accessToken string) 
 		}
 		_ = json.Unmarshal(body, &d)
 		detail, _ := d.Detail.(string)
-		return Identity{}, &exporter.APIError{Status: resp.StatusCode, Detail: clean(detail, 200), Path: personalInfoPath}
+		return Identity{}, &oura.APIError{Status: resp.StatusCode, Detail: clean(detail, 200), Path: personalInfoPath}
 	}
 	var info struct {
 		ID    string `json:"id"`

@@ -11,9 +11,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ouraexport/ouraexport/internal/oura"
 	"golang.org/x/oauth2"
-
-	"github.com/ouraexport/ouraexport/exporter"
 )
 
 // DefaultLockWait is how long a token source waits for another process that
@@ -41,7 +40,7 @@ type SourceOptions struct {
 // lock, after re-reading the file (another process may have refreshed
 // already: then its token is used, and no request made), and the rotated
 // token pair is saved atomically before the new access token is handed
-// out. It implements exporter.TokenSource and exporter.Refresher and is
+// out. It implements oura.TokenSource and oura.Refresher and is
 // safe for concurrent use.
 type Source struct {
 	store *Store
@@ -57,8 +56,8 @@ type Source struct {
 }
 
 var (
-	_ exporter.TokenSource = (*Source)(nil)
-	_ exporter.Refresher   = (*Source)(nil)
+	_ oura.TokenSource = (*Source)(nil)
+	_ oura.Refresher   = (*Source)(nil)
 )
 
 // afterSave, when set (tests), is called after a refreshed login was saved

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ouraexport/ouraexport/exporter"
+	"github.com/ouraexport/ouraexport/internal/oura"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
 )
 
@@ -172,7 +172,7 @@ func TestSourceConcurrent(t *testing.T) {
 }
 
 // TestSourceExpired checks invalid_grant: the login is dead, the error
-// says what to do, matches exporter.ErrUnauthorized, and no further
+// says what to do, matches oura.ErrUnauthorized, and no further
 // request is made.
 func TestSourceExpired(t *testing.T) {
 	w := newWorld(t, nil)
@@ -183,7 +183,7 @@ func TestSourceExpired(t *testing.T) {
 	}
 	src := newSource(t, st, dueClock(t, st))
 	_, err := src.Token(context.Background())
-	if !errors.Is(err, ErrLoginExpired) || !errors.Is(err, exporter.ErrUnauthorized) {
+	if !errors.Is(err, ErrLoginExpired) || !errors.Is(err, oura.ErrUnauthorized) {
 		t.Fatalf("got %v, want ErrLoginExpired and ErrUnauthorized", err)
 	}
 	if !strings.Contains(err.Error(), "run 'ouraexport auth login' again") || !strings.Contains(err.Error(), "invalid_grant") {
@@ -336,7 +336,7 @@ func TestSourceAccountChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := src.Token(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "another account") || !errors.Is(err, exporter.ErrUnauthorized) {
+	if err == nil || !strings.Contains(err.Error(), "another account") || !errors.Is(err, oura.ErrUnauthorized) {
 		t.Errorf("got %v", err)
 	}
 }
@@ -349,11 +349,11 @@ func TestSourceLoggedOut(t *testing.T) {
 	if err != nil || !res.Found || res.RevokeErr != nil {
 		t.Fatalf("Logout: %+v, %v", res, err)
 	}
-	if _, err := src.Token(context.Background()); !errors.Is(err, ErrNoLogin) || !errors.Is(err, exporter.ErrUnauthorized) || !strings.Contains(err.Error(), "removed") {
+	if _, err := src.Token(context.Background()); !errors.Is(err, ErrNoLogin) || !errors.Is(err, oura.ErrUnauthorized) || !strings.Contains(err.Error(), "removed") {
 		t.Errorf("got %v", err)
 	}
 	// The revoked tokens are dead at the server.
-	if _, err := Identify(context.Background(), nil, w.url, res.Login.AccessToken); !errors.Is(err, exporter.ErrUnauthorized) {
+	if _, err := Identify(context.Background(), nil, w.url, res.Login.AccessToken); !errors.Is(err, oura.ErrUnauthorized) {
 		t.Errorf("revoked access token: %v", err)
 	}
 	if status, code := w.redeem(t, res.Login.RefreshToken); status != http.StatusBadRequest || code != "invalid_grant" {

@@ -15,6 +15,7 @@ import (
 	"github.com/ouraexport/ouraexport/exporter"
 	"github.com/ouraexport/ouraexport/internal/auth"
 	"github.com/ouraexport/ouraexport/internal/config"
+	"github.com/ouraexport/ouraexport/internal/oura"
 )
 
 const authUsage = `Usage: ouraexport auth login [flags]
@@ -339,9 +340,9 @@ func authStatus(ctx context.Context, args []string, s Streams) error {
 		return nil
 	case ctx.Err() != nil:
 		return fmt.Errorf("interrupted: %w", context.Canceled)
-	case errors.Is(verr, exporter.ErrUnauthorized):
+	case errors.Is(verr, oura.ErrUnauthorized):
 		return fmt.Errorf("%w: %w", ErrAuthNeeded, verr)
-	case errors.Is(verr, exporter.ErrForbidden):
+	case errors.Is(verr, oura.ErrForbidden):
 		return nil // the login works; the data is forbidden (shown above)
 	}
 	return fmt.Errorf("could not check the login with the API: %w", verr)
@@ -356,7 +357,7 @@ func verifyLogin(ctx context.Context, src *auth.Source) error {
 	}
 	login := src.Login()
 	id, err := auth.Identify(ctx, nil, login.APIURL, tok)
-	if errors.Is(err, exporter.ErrUnauthorized) {
+	if errors.Is(err, oura.ErrUnauthorized) {
 		if tok, err = src.Refresh(ctx, tok); err != nil {
 			return err
 		}
@@ -456,7 +457,7 @@ const noTokenHint = "no access token: set OURA_TOKEN, pass --token-file FILE, or
 // loginSource opens the login stored at path for an export from apiURL,
 // and renews its access token now if it is due, so that a login that
 // expired or was revoked stops the export before it starts (exit 4).
-func loginSource(ctx context.Context, path, apiURL string, conf *config.Config, log *slog.Logger) (exporter.TokenSource, error) {
+func loginSource(ctx context.Context, path, apiURL string, conf *config.Config, log *slog.Logger) (oura.TokenSource, error) {
 	secret, _ := conf.Lookup("client_secret")
 	src, err := auth.NewSource(auth.NewStore(path), auth.SourceOptions{ClientSecret: secret, Logger: log})
 	if errors.Is(err, auth.ErrNoLogin) {
@@ -475,7 +476,7 @@ func loginSource(ctx context.Context, path, apiURL string, conf *config.Config, 
 		switch {
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
-		case errors.Is(err, exporter.ErrUnauthorized):
+		case errors.Is(err, oura.ErrUnauthorized):
 			return nil, fmt.Errorf("%w: %w", ErrAuthNeeded, err)
 		}
 		return nil, fmt.Errorf("renew the login in %s: %w", path, err)

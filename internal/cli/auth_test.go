@@ -21,6 +21,7 @@ import (
 	"github.com/ouraexport/ouraexport/exporter"
 	"github.com/ouraexport/ouraexport/internal/auth"
 	"github.com/ouraexport/ouraexport/internal/config"
+	"github.com/ouraexport/ouraexport/internal/oura"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
 	"github.com/ouraexport/ouraexport/sinks"
 )
@@ -232,7 +233,7 @@ func TestAuthLoginExport(t *testing.T) {
 	if _, err := os.Stat(w.tokenFile()); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the login file is still there: %v", err)
 	}
-	if _, err := auth.Identify(context.Background(), nil, w.url, now.AccessToken); !errors.Is(err, exporter.ErrUnauthorized) {
+	if _, err := auth.Identify(context.Background(), nil, w.url, now.AccessToken); !errors.Is(err, oura.ErrUnauthorized) {
 		t.Errorf("the access token still works after logout: %v", err)
 	}
 	if _, _, err := run("auth", "status"); !errors.Is(err, ErrAuthNeeded) {
@@ -375,7 +376,7 @@ func TestResolveToken(t *testing.T) {
 			src, err := resolveToken(ctx, tc.file, tc.api, nil, nil)
 			switch tc.want {
 			case "static":
-				if _, ok := src.(exporter.StaticToken); !ok || err != nil {
+				if _, ok := src.(oura.StaticToken); !ok || err != nil {
 					t.Errorf("got %T, %v", src, err)
 				}
 			case "login":

@@ -19,6 +19,7 @@ import (
 	"github.com/ouraexport/ouraexport/exporter"
 	"github.com/ouraexport/ouraexport/internal/auth"
 	"github.com/ouraexport/ouraexport/internal/cohort"
+	"github.com/ouraexport/ouraexport/internal/oura"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
 	"github.com/ouraexport/ouraexport/sinks"
 	"github.com/ouraexport/ouraexport/sinks/s3"
@@ -121,7 +122,7 @@ func runCohort(ctx context.Context, o exportOptions, s Streams) error {
 	done := 0
 	res, err := cohort.Run(ctx, cohort.Options{
 		Accounts: mine, Shard: shard, Root: out.root, Open: out.open, State: out.state, SpoolDir: out.spool,
-		Client:      exporter.ClientOptions{BaseURL: base, UserAgent: "ouraexport/" + version()},
+		Client:      oura.ClientOptions{BaseURL: base, UserAgent: "ouraexport/" + version()},
 		Fetch:       exporter.FetchOptions{Collections: colls, Since: o.since, Until: o.until, Lookback: o.lookback, Workers: o.workers, DryRun: o.dryRun},
 		Tokens:      participantTokens(base, o),
 		Formats:     o.formats,
@@ -162,7 +163,7 @@ func allUnauthorized(res *cohort.Result) bool {
 		return false
 	}
 	for _, p := range res.Participants {
-		if !errors.Is(p.Err, exporter.ErrUnauthorized) {
+		if !errors.Is(p.Err, oura.ErrUnauthorized) {
 			return false
 		}
 	}
@@ -172,8 +173,8 @@ func allUnauthorized(res *cohort.Result) bool {
 // participantTokens returns how a participant's token file is read: a
 // plain access token, or a login saved by 'ouraexport auth login' (renewed
 // as it expires), as --token-file takes them.
-func participantTokens(apiURL string, o exportOptions) func(context.Context, cohort.Account) (exporter.TokenSource, error) {
-	return func(ctx context.Context, a cohort.Account) (exporter.TokenSource, error) {
+func participantTokens(apiURL string, o exportOptions) func(context.Context, cohort.Account) (oura.TokenSource, error) {
+	return func(ctx context.Context, a cohort.Account) (oura.TokenSource, error) {
 		b, err := os.ReadFile(a.TokenFile)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", cohort.ErrToken, err)
@@ -185,7 +186,7 @@ func participantTokens(apiURL string, o exportOptions) func(context.Context, coh
 		if err != nil {
 			return nil, err
 		}
-		return exporter.StaticToken(tok), nil
+		return oura.StaticToken(tok), nil
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/ouraexport/ouraexport/exporter"
 	"github.com/ouraexport/ouraexport/internal/auth"
 	"github.com/ouraexport/ouraexport/internal/config"
+	"github.com/ouraexport/ouraexport/internal/oura"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
 	"github.com/ouraexport/ouraexport/schema"
 	"github.com/ouraexport/ouraexport/sinks"
@@ -290,13 +291,13 @@ type exportTarget struct {
 
 // exportInto runs one account's export from the API at base into t: plan,
 // fetch, build, summary. Local and s3:// exports share it.
-func exportInto(ctx context.Context, o exportOptions, s Streams, log *slog.Logger, base string, tokens exporter.TokenSource, t exportTarget) error {
+func exportInto(ctx context.Context, o exportOptions, s Streams, log *slog.Logger, base string, tokens oura.TokenSource, t exportTarget) error {
 	st, err := exporter.OpenStore(filepath.Join(t.state, exporter.StoreDir))
 	if err != nil {
 		return describeExportError(err)
 	}
 	defer st.Close()
-	client, err := exporter.NewClient(exporter.ClientOptions{BaseURL: base, Tokens: tokens, UserAgent: "ouraexport/" + version(), Timeout: o.timeout})
+	client, err := oura.NewClient(oura.ClientOptions{BaseURL: base, Tokens: tokens, UserAgent: "ouraexport/" + version(), Timeout: o.timeout})
 	if err != nil {
 		return usagef("export", "--api-url: %v", err)
 	}
@@ -358,7 +359,7 @@ func exportInto(ctx context.Context, o exportOptions, s Streams, log *slog.Logge
 // source returns the API base URL and token source: the built-in sandbox,
 // or the given server with the token from --token-file or $OURA_TOKEN. A
 // stored login logs its refreshes to log (nil: silent).
-func (o *exportOptions) source(ctx context.Context, log *slog.Logger) (string, exporter.TokenSource, func(), error) {
+func (o *exportOptions) source(ctx context.Context, log *slog.Logger) (string, oura.TokenSource, func(), error) {
 	if o.sandbox {
 		// Loopback: compressing answers would only cost CPU.
 		srv, err := sandbox.New(sandbox.Options{NoGzip: true})
@@ -369,7 +370,7 @@ func (o *exportOptions) source(ctx context.Context, log *slog.Logger) (string, e
 		if err != nil {
 			return "", nil, nil, fmt.Errorf("start the sandbox: %w", err)
 		}
-		return base, exporter.StaticToken(srv.Token(1)), func() { srv.Close() }, nil
+		return base, oura.StaticToken(srv.Token(1)), func() { srv.Close() }, nil
 	}
 	base := o.apiURL
 	if base == "" {
@@ -385,7 +386,7 @@ func (o *exportOptions) source(ctx context.Context, log *slog.Logger) (string, e
 // resolveToken finds the access token for the API at apiURL: --token-file
 // (a bare token, or a login saved by 'auth login', which is then renewed as
 // needed), else $OURA_TOKEN, else the login stored by 'auth login'.
-func resolveToken(ctx context.Context, file, apiURL string, conf *config.Config, log *slog.Logger) (exporter.TokenSource, error) {
+func resolveToken(ctx context.Context, file, apiURL string, conf *config.Config, log *slog.Logger) (oura.TokenSource, error) {
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -398,10 +399,10 @@ func resolveToken(ctx context.Context, file, apiURL string, conf *config.Config,
 		if tok == "" || strings.ContainsAny(tok, " \n\t") {
 			return nil, fmt.Errorf("%w: --token-file %s does not hold a token (one line, no spaces)", ErrBadInput, file)
 		}
-		return exporter.StaticToken(tok), nil
+		return oura.StaticToken(tok), nil
 	}
 	if tok := strings.TrimSpace(os.Getenv("OURA_TOKEN")); tok != "" {
-		return exporter.StaticToken(tok), nil
+		return oura.StaticToken(tok), nil
 	}
 	path, err := auth.DefaultPath()
 	if err != nil {
@@ -443,9 +444,9 @@ func describeExportError(err error) error {
 	case errors.Is(err, auth.ErrLoginExpired), errors.Is(err, auth.ErrNoLogin):
 		// The stored login's own words: expired or revoked, log in again.
 		return fmt.Errorf("%w: %w", ErrAuthNeeded, err)
-	case errors.Is(err, exporter.ErrUnauthorized):
+	case errors.Is(err, oura.ErrUnauthorized):
 		detail := ""
-		var ae *exporter.APIError
+		var ae *oura.APIError
 		if errors.As(err, &ae) && ae.Detail != "" {
 			detail = " (" + strings.TrimSuffix(ae.Detail, ".") + ")"
 		}
@@ -460,7 +461,7 @@ func describeExportError(err error) error {
 func lapsed(res *exporter.Result) bool {
 	failed := res.Failed()
 	for _, f := range failed {
-		if !errors.Is(f.Err, exporter.ErrForbidden) {
+		if !errors.Is(f.Err, oura.ErrForbidden) {
 			return false
 		}
 	}
@@ -490,7 +491,7 @@ func nothingExported(res *exporter.Result) error {
 }
 
 // printPlan writes a dry run's plan.
-func printPlan(w io.Writer, res *exporter.FetchResult, client *exporter.Client) {
+func printPlan(w io.Writer, res *exporter.FetchResult, client *oura.Client) {
 	type row struct {
 		windows  int
 		from, to time.Time

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ouraexport/ouraexport/exporter"
+	"github.com/ouraexport/ouraexport/internal/oura"
 )
 
 // isTerminal reports whether w is a terminal.
@@ -41,7 +42,7 @@ type progress struct {
 	bar       *progressbar.ProgressBar
 	log       *slog.Logger
 	quiet     bool
-	stats     *exporter.Stats
+	stats     *oura.Stats
 	estimate  int
 	pages     int
 	records   int
@@ -52,7 +53,7 @@ type progress struct {
 	startedAt time.Time
 }
 
-func newProgress(w io.Writer, log *slog.Logger, quiet bool, collections int, stats *exporter.Stats) *progress {
+func newProgress(w io.Writer, log *slog.Logger, quiet bool, collections int, stats *oura.Stats) *progress {
 	p := &progress{w: w, log: log, quiet: quiet, total: collections, stats: stats, every: 10 * time.Second, startedAt: time.Now()}
 	if !quiet && isTerminal(w) {
 		p.bar = progressbar.NewOptions(-1,

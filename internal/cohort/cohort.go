@@ -33,6 +33,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ouraexport/ouraexport/exporter"
+	"github.com/ouraexport/ouraexport/internal/oura"
 	"github.com/ouraexport/ouraexport/sinks"
 )
 
@@ -53,11 +54,11 @@ type Options struct {
 	// Client is the template of every participant's API client; Tokens is
 	// set from the participant's token file. A nil HTTP client is replaced
 	// by one that all participants share.
-	Client exporter.ClientOptions
+	Client oura.ClientOptions
 	// Tokens, when set, returns the token source of a participant (a saved
 	// login that renews itself, say); nil reads a plain access token from
 	// the token file (ReadToken).
-	Tokens func(ctx context.Context, a Account) (exporter.TokenSource, error)
+	Tokens func(ctx context.Context, a Account) (oura.TokenSource, error)
 	// Fetch is the template of every participant's fetch; Client, Store
 	// and Gate are set per participant. Workers is the size of the pool
 	// all participants share (default 4).
@@ -282,7 +283,7 @@ func (r *runner) export(ctx context.Context, a Account) *Participant {
 func (r *runner) exportInto(ctx context.Context, p *Participant) error {
 	o := r.o
 	a := p.Account
-	var tokens exporter.TokenSource
+	var tokens oura.TokenSource
 	if o.Tokens != nil {
 		src, err := o.Tokens(ctx, a)
 		if err != nil {
@@ -294,7 +295,7 @@ func (r *runner) exportInto(ctx context.Context, p *Participant) error {
 		if err != nil {
 			return err
 		}
-		tokens = exporter.StaticToken(tok)
+		tokens = oura.StaticToken(tok)
 	}
 	st, err := exporter.OpenStore(filepath.Join(o.State, a.Folder(), exporter.StoreDir))
 	if err != nil {
@@ -303,7 +304,7 @@ func (r *runner) exportInto(ctx context.Context, p *Participant) error {
 	defer st.Close()
 	co := o.Client
 	co.Tokens = tokens
-	client, err := exporter.NewClient(co)
+	client, err := oura.NewClient(co)
 	if err != nil {
 		return err
 	}
@@ -448,7 +449,7 @@ func (r *runner) manifest(res *Result) Manifest {
 // Describe returns a one-line explanation of a participant's failure.
 func Describe(err error) string {
 	switch {
-	case errors.Is(err, exporter.ErrUnauthorized):
+	case errors.Is(err, oura.ErrUnauthorized):
 		return "the access token was rejected (HTTP 401): renew the participant's token file"
 	case errors.Is(err, exporter.ErrOtherAccount):
 		return "the token belongs to another Oura account than this participant's earlier exports: check the token file"

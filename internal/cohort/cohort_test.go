@@ -18,6 +18,7 @@ import (
 
 	"github.com/ouraexport/ouraexport/exporter"
 	"github.com/ouraexport/ouraexport/internal/cohort"
+	"github.com/ouraexport/ouraexport/internal/oura"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
 	"github.com/ouraexport/ouraexport/sinks"
 )
@@ -57,7 +58,7 @@ func TestCohortLocal(t *testing.T) {
 			t.Errorf("%s: status %s (%v), want %s", p.Account.ID, p.Status, p.Err, want)
 		}
 	}
-	if p := res.Participants[2]; !errors.Is(p.Err, exporter.ErrUnauthorized) {
+	if p := res.Participants[2]; !errors.Is(p.Err, oura.ErrUnauthorized) {
 		t.Errorf("p03: %v, want the token rejected", p.Err)
 	}
 	if p := res.Participants[3]; !errors.Is(p.Err, cohort.ErrToken) {

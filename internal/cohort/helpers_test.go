@@ -20,6 +20,7 @@ import (
 
 	"github.com/ouraexport/ouraexport/exporter"
 	"github.com/ouraexport/ouraexport/internal/cohort"
+	"github.com/ouraexport/ouraexport/internal/oura"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
 	"github.com/ouraexport/ouraexport/schema"
 	"github.com/ouraexport/ouraexport/sinks"
@@ -136,8 +137,8 @@ func remote(t testing.TB, ctx context.Context, srv *s3test.Server, prefix, state
 func (w *world) options(accts []cohort.Account, out output) cohort.Options {
 	return cohort.Options{
 		Accounts: accts, Root: out.root, Open: out.open, State: out.state, SpoolDir: out.spool,
-		Client: exporter.ClientOptions{BaseURL: w.url,
-			Retry: &exporter.Retry{Attempts: 10, MaxRateLimited: 1000, Base: time.Millisecond, Max: 20 * time.Millisecond}},
+		Client: oura.ClientOptions{BaseURL: w.url,
+			Retry: &oura.Retry{Attempts: 10, MaxRateLimited: 1000, Base: time.Millisecond, Max: 20 * time.Millisecond}},
 		Fetch: exporter.FetchOptions{Collections: exporter.V2Collections(schema.CheckV2), Until: w.until, Lookback: 14, Workers: 4,
 			Now: func() time.Time { return w.until.Add(20 * time.Hour) }},
 		Formats:     []string{"parquet", "csv", "archive"},

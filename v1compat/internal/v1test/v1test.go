@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ouraexport/ouraexport/exporter"
+	"github.com/ouraexport/ouraexport/internal/oura"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
 	"github.com/ouraexport/ouraexport/schema"
 	"github.com/ouraexport/ouraexport/sinks"
@@ -72,8 +73,8 @@ func NewWorld(t testing.TB, since, until string, mod func(*sandbox.Options)) *Wo
 // for every table the export may write.
 func (w *World) Export(t testing.TB, out string, colls []*exporter.Collection, mod func(*exporter.FetchOptions)) (*exporter.Result, error) {
 	t.Helper()
-	client, err := exporter.NewClient(exporter.ClientOptions{BaseURL: w.URL, Tokens: exporter.StaticToken(w.Srv.Token(1)),
-		Retry: &exporter.Retry{Attempts: 10, MaxRateLimited: 1000, Base: time.Millisecond, Max: 20 * time.Millisecond}})
+	client, err := oura.NewClient(oura.ClientOptions{BaseURL: w.URL, Tokens: oura.StaticToken(w.Srv.Token(1)),
+		Retry: &oura.Retry{Attempts: 10, MaxRateLimited: 1000, Base: time.Millisecond, Max: 20 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}

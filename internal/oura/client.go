@@ -1,4 +1,4 @@
-package exporter
+package oura
 
 import (
 	"context"
@@ -127,8 +127,8 @@ type ClientOptions struct {
 	UserAgent string
 }
 
-// maxBody caps a response body; an API page is a few megabytes at most.
-const maxBody = 512 << 20
+// MaxBody caps a response body; an API page is a few megabytes at most.
+const MaxBody = 512 << 20
 
 // NewClient returns a client for o.BaseURL.
 func NewClient(o ClientOptions) (*Client, error) {
@@ -274,13 +274,13 @@ func (c *Client) do(ctx context.Context, u *url.URL, token string) ([]byte, int,
 	}
 	defer resp.Body.Close()
 	c.limiter.Observe(resp.Header)
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
 	c.stats.Bytes.Add(int64(len(body)))
 	if err != nil {
 		return nil, resp.StatusCode, resp.Header, fmt.Errorf("reading the response: %w", describeNetError(err))
 	}
-	if len(body) > maxBody {
-		return nil, resp.StatusCode, resp.Header, fmt.Errorf("response larger than %d MiB", maxBody>>20)
+	if len(body) > MaxBody {
+		return nil, resp.StatusCode, resp.Header, fmt.Errorf("response larger than %d MiB", MaxBody>>20)
 	}
 	if resp.StatusCode == http.StatusOK && resp.ContentLength >= 0 && int64(len(body)) != resp.ContentLength && resp.Header.Get("Content-Encoding") == "" {
 		return nil, resp.StatusCode, resp.Header, fmt.Errorf("truncated response: %d of %d bytes", len(body), resp.ContentLength)

@@ -1,4 +1,4 @@
-package exporter
+package oura
 
 import (
 	"context"
