@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ouraexport/ouraexport/internal/jsonscan"
@@ -95,4 +96,31 @@ func scanned(end int, ok bool) (int, error) {
 		return 0, errNotObject
 	}
 	return end, nil
+}
+
+// docKey reads where a document belongs in time.
+func docKey(c *Collection, doc []byte) (time.Time, bool) {
+	v, err := topLevelStrings(doc, c.Key)
+	if err != nil || v[0] == "" {
+		return time.Time{}, false
+	}
+	if c.Kind == ByDate {
+		if len(v[0]) < 10 {
+			return time.Time{}, false
+		}
+		t, err := time.Parse(time.DateOnly, v[0][:10])
+		return t, err == nil
+	}
+	return parseInstant(v[0])
+}
+
+// parseInstant parses Oura's instants: RFC 3339 with or without fractional
+// seconds, with an offset or Z.
+func parseInstant(s string) (time.Time, bool) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		// Some servers write +0000 without a colon.
+		t, err = time.Parse("2006-01-02T15:04:05.999999999Z0700", s)
+	}
+	return t.UTC(), err == nil
 }
