@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/ouraexport/ouraexport/schema"
@@ -358,51 +357,6 @@ func (b *Builder) Warnings() []schema.Warning {
 		out = append(out, x)
 	}
 	return out
-}
-
-// registry holds the collections other packages describe (v1, imports),
-// with the tables their documents map into.
-var registry struct {
-	mu    sync.Mutex
-	colls []*Collection
-	tabs  map[string][]*schema.Table // by API/Name
-}
-
-// Register makes a collection of another API or of imported files known to
-// the engine, with the tables its Map writes: TablesOf and OutputTables
-// name them, and Export includes the collection's stored documents in every
-// build. v1compat registers its collections when imported. It panics on a
-// collection registered twice (a programming error).
-func Register(c *Collection, tables []*schema.Table) {
-	registry.mu.Lock()
-	defer registry.mu.Unlock()
-	if registry.tabs == nil {
-		registry.tabs = map[string][]*schema.Table{}
-	}
-	k := c.API + "/" + c.Name
-	if _, dup := registry.tabs[k]; dup {
-		panic("exporter: collection " + k + " registered twice")
-	}
-	registry.tabs[k] = slices.Clone(tables)
-	registry.colls = append(registry.colls, c)
-}
-
-// Registered returns the registered collections, in the order they were registered.
-func Registered() []*Collection {
-	registry.mu.Lock()
-	defer registry.mu.Unlock()
-	return slices.Clone(registry.colls)
-}
-
-// TablesOf returns the tables c's documents map into: those of its v2
-// collection, or those it was registered with.
-func TablesOf(c *Collection) []*schema.Table {
-	if c.API == APIv2 {
-		return schema.TablesOf(c.Name)
-	}
-	registry.mu.Lock()
-	defer registry.mu.Unlock()
-	return slices.Clone(registry.tabs[c.API+"/"+c.Name])
 }
 
 // OutputTables returns the tables an export of colls writes, in the order

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/ouraexport/ouraexport/schema"
@@ -56,6 +57,13 @@ type Collection struct {
 	Check func(doc []byte) error
 	// Map writes a document's rows with m (nil: the v2 mapping of Name).
 	Map func(m *schema.Mapper, doc []byte) error
+	// Tables are the tables Map writes (nil for a v2 collection: the
+	// schema's tables of Name).
+	Tables []*schema.Table
+	// Raw marks a collection whose documents are kept as received only (in
+	// the archive's raw/ folder), in no table: files an import did not
+	// recognise, a collection the schema does not model yet.
+	Raw bool
 }
 
 func (c *Collection) mapDoc(m *schema.Mapper, doc []byte) error {
@@ -187,40 +195,41 @@ func decodeSingle(body []byte) ([]json.RawMessage, string, error) {
 	return []json.RawMessage{json.RawMessage(b)}, "", nil
 }
 
-// V2Collections returns the Oura API v2 collections in export order, each
-// checked with check (which may be nil).
+// V2Collections returns the Oura API v2 collections, each checked with
+// check (which may be nil), in export order: the undated ones
+// (personal_info, which identifies the account, and ring_configuration,
+// which dates the history), then those asked for by date, then the time
+// series. Everything about a collection but how the engine fetches it
+// comes from its schema table: its route name, what places a document in
+// time (Table.DatedBy), and whether it is one document (Merge.One).
 func V2Collections(check func(collection string, doc []byte) error) []*Collection {
 	const base = "/v2/usercollection/"
-	date := func(name, key string, margin int) *Collection {
-		return &Collection{Name: name, API: "v2", Path: base + name, Kind: ByDate, Key: key, ID: "id",
-			Margin: margin, Query: dateQuery("start_date", "end_date", margin), Decode: decodeEnvelope}
+	var undated, dated, series []*Collection
+	for _, t := range schema.Tables() {
+		if t.Parent != "" || t.Collection == "" {
+			continue
+		}
+		c := &Collection{Name: t.Collection, API: APIv2, Path: base + t.Collection, ID: "id", Key: t.DatedBy, Decode: decodeEnvelope}
+		switch {
+		case t.Merge.One:
+			c.Kind, c.Decode = Single, decodeSingle
+			undated = append(undated, c)
+		case t.DatedBy == "":
+			c.Kind, c.Query = Paged, func(_, _ time.Time) url.Values { return url.Values{} }
+			undated = append(undated, c)
+		case t.Columns[t.MustIndex(t.DatedBy)].Type == schema.Date:
+			// A day of margin on each side: documents are found whatever
+			// the server's boundary semantics (sleep's day is the morning
+			// it ended, and end_date is inclusive on some routes only).
+			c.Kind, c.Margin, c.Query = ByDate, 1, dateQuery("start_date", "end_date", 1)
+			dated = append(dated, c)
+		default:
+			// Rows have no id; Oura serves at most 30 days of a series at once.
+			c.Kind, c.ID, c.MaxWindow, c.Query = ByInstant, "", 30*day, instantQuery
+			series = append(series, c)
+		}
 	}
-	instant := func(name string) *Collection {
-		return &Collection{Name: name, API: "v2", Path: base + name, Kind: ByInstant, Key: "timestamp",
-			MaxWindow: 30 * day, Query: instantQuery, Decode: decodeEnvelope}
-	}
-	cs := []*Collection{
-		{Name: "personal_info", API: "v2", Path: base + "personal_info", Kind: Single, ID: "id", Decode: decodeSingle},
-		{Name: "ring_configuration", API: "v2", Path: base + "ring_configuration", Kind: Paged, ID: "id",
-			Query: func(_, _ time.Time) url.Values { return url.Values{} }, Decode: decodeEnvelope},
-		date("daily_activity", "day", 1),
-		date("daily_cardiovascular_age", "day", 1),
-		date("daily_readiness", "day", 1),
-		date("daily_resilience", "day", 1),
-		date("daily_sleep", "day", 1),
-		date("daily_spo2", "day", 1),
-		date("daily_stress", "day", 1),
-		date("enhanced_tag", "start_day", 1),
-		date("rest_mode_period", "start_day", 1),
-		date("session", "day", 1),
-		date("sleep", "day", 1),
-		date("sleep_time", "day", 1),
-		date("tag", "day", 1),
-		date("vO2_max", "day", 1),
-		date("workout", "day", 1),
-		instant("heartrate"),
-		instant("ring_battery_level"),
-	}
+	cs := append(append(undated, dated...), series...)
 	if check != nil {
 		for _, c := range cs {
 			name := c.Name
@@ -228,4 +237,16 @@ func V2Collections(check func(collection string, doc []byte) error) []*Collectio
 		}
 	}
 	return cs
+}
+
+// V2Collection returns the v2 collection named name (as V2Collections
+// gives it, unchecked), nil if there is none. Names match
+// case-insensitively ("vo2_max" is vO2_max).
+func V2Collection(name string) *Collection {
+	for _, c := range V2Collections(nil) {
+		if strings.EqualFold(c.Name, name) {
+			return c
+		}
+	}
+	return nil
 }

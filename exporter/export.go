@@ -33,6 +33,10 @@ type Options struct {
 	Tables []*schema.Table
 	// ToolVersion is recorded in the outputs.
 	ToolVersion string
+	// Registry is every collection the store may hold (catalog.All): the
+	// stored documents of those not fetched this run (v1 after its
+	// retirement, imported files) are merged into the outputs. Required.
+	Registry *Registry
 }
 
 // Result is what an export did.
@@ -105,6 +109,9 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 	}()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	if o.Registry == nil {
+		return res, errors.New("exporter: Options.Registry is nil: pass the collections the store may hold (catalog.All)")
+	}
 	st := o.Fetch.Store
 	tables := o.Tables
 	if tables == nil {
@@ -165,7 +172,7 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 	if err == nil && buildErr == nil {
 		// A retired API's documents stored by earlier runs are built like any
 		// stored source: fetched is what was asked of the server this run.
-		buildErr = b.lowerSources(fo.Collections, later)
+		buildErr = b.lowerSources(o.Registry, fo.Collections, later)
 	}
 	if cerr := b.Close(); cerr != nil && buildErr == nil {
 		buildErr = cerr
@@ -204,7 +211,7 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 	if fo.Client != nil {
 		base = fo.Client.BaseURL()
 	}
-	meta.Sources, err = sources(st, o.Fetch.Collections, base, res.Docs)
+	meta.Sources, err = sources(st, o.Fetch.Collections, o.Registry.Collections(), base, res.Docs)
 	if err != nil {
 		return res, err
 	}
@@ -224,7 +231,7 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 // lowerSources builds, once every v2 collection is in, the collections of
 // other APIs fetched this run (later, in the order fetched), then the
 // stored collections of other APIs that were not fetched, then imports.
-func (b *Builder) lowerSources(fetched, later []*Collection) error {
+func (b *Builder) lowerSources(reg *Registry, fetched, later []*Collection) error {
 	order := map[*Collection]int{}
 	for i, c := range fetched {
 		order[c] = i
@@ -240,9 +247,10 @@ func (b *Builder) lowerSources(fetched, later []*Collection) error {
 		isFetched[c.API+"/"+c.Name] = true
 	}
 	var apis, imports []*Collection
-	for _, c := range Registered() {
+	for _, c := range reg.Collections() {
 		switch {
-		case isFetched[c.API+"/"+c.Name]:
+		case c.API == APIv2 || isFetched[c.API+"/"+c.Name]:
+			// v2 is built from what was asked this run; others only merge under it.
 		case c.API == APIImport:
 			imports = append(imports, c)
 		default:
@@ -438,7 +446,7 @@ func Rebuild(ctx context.Context, o RebuildOptions) (*Result, error) {
 	if first, last := b.Days(); !first.IsZero() {
 		meta.Period = sinks.Period{Since: first.Format(time.DateOnly), Until: last.Format(time.DateOnly)}
 	}
-	if meta.Sources, err = sources(o.Store, nil, o.Store.State.APIURL, res.Docs); err != nil {
+	if meta.Sources, err = sources(o.Store, nil, o.Collections, o.Store.State.APIURL, res.Docs); err != nil {
 		return res, err
 	}
 	if err := commit(ctx, o.Sinks, o.Root, meta, res); err != nil {
@@ -450,7 +458,7 @@ func Rebuild(ctx context.Context, o RebuildOptions) (*Result, error) {
 
 // sources describes where the outputs' records came from: the APIs of the
 // collections built (fetched this run or stored before) and the files imported.
-func sources(st *Store, fetched []*Collection, base string, docs map[string]int64) ([]sinks.Source, error) {
+func sources(st *Store, fetched, known []*Collection, base string, docs map[string]int64) ([]sinks.Source, error) {
 	var out []sinks.Source
 	apiColls := map[string][]string{}
 	var apis []string
@@ -468,7 +476,7 @@ func sources(st *Store, fetched []*Collection, base string, docs map[string]int6
 	for _, c := range fetched {
 		add(c)
 	}
-	for _, c := range append(V2Collections(nil), Registered()...) {
+	for _, c := range append(V2Collections(nil), known...) {
 		if docs[c.Name] > 0 {
 			add(c)
 		}

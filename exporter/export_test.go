@@ -113,7 +113,8 @@ func (w *world) export(t testing.TB, r run) (*exporter.Result, error) {
 	if r.fetch != nil {
 		r.fetch(&fo)
 	}
-	return exporter.Export(r.ctx, exporter.Options{Fetch: fo, Sinks: ss, Root: root, ToolVersion: "test"})
+	return exporter.Export(r.ctx, exporter.Options{Fetch: fo, Sinks: ss, Root: root, ToolVersion: "test",
+		Registry: exporter.MustRegistry(exporter.V2Collections(schema.CheckV2)...)})
 }
 
 // rawDocs reads raw/<collection>.ndjson of the export's archive.

@@ -194,13 +194,12 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 	for _, c := range o.Collections {
 		byName[c.Name] = c
 	}
-	all := V2Collections(nil)
 	info, rings := byName["personal_info"], byName["ring_configuration"]
 	if info == nil {
-		info = all[0]
+		info = V2Collection("personal_info")
 	}
 	if rings == nil {
-		rings = all[1]
+		rings = V2Collection("ring_configuration")
 	}
 	account, email, infoErr := f.fetchAccount(ctx, info)
 	if infoErr != nil {

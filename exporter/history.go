@@ -17,7 +17,7 @@ var earliestHistory = time.Date(2013, 1, 1, 0, 0, 0, 0, time.UTC)
 // over [since, until]: about a dozen requests, whatever order the server
 // returns documents in. It returns zero when there is no activity at all.
 func (f *fetcher) probeEarliest(ctx context.Context) (time.Time, error) {
-	c := V2Collections(nil)[2] // daily_activity: a document for every day the ring was worn
+	c := V2Collection("daily_activity") // a document for every day the ring was worn
 	any := func(from, to time.Time) (bool, error) {
 		q := c.Query(from, to)
 		found := false

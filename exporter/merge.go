@@ -15,38 +15,13 @@ import (
 // builder writes the rows of v2 as they come and remembers the natural key
 // of each top-level row; a row of a lower source is written only when no
 // higher source (nor an earlier row of its own source) claimed its key, and
-// its child rows go with it. Time series (heartrate, ring_battery_level)
-// have no key per row worth remembering: they are merged by the 5-minute
-// periods a higher source covers. Memory is a set of keys per table (one
-// per day or per sleep period) and a bitmap of periods.
-
-// naturalKeys lists, per top-level table, what makes two rows of different
-// sources the same record: alternatives of columns, the first one whose
-// columns are not all null decides; a row claims every alternative it has.
-// Rows with the same non-null id are always the same record. A table with
-// an empty alternative has one record only (personal_info).
-var naturalKeys = map[string][][]string{
-	"daily_activity":           {{"day"}},
-	"daily_cardiovascular_age": {{"day"}},
-	"daily_readiness":          {{"day"}},
-	"daily_resilience":         {{"day"}},
-	"daily_sleep":              {{"day"}},
-	"daily_spo2":               {{"day"}},
-	"daily_stress":             {{"day"}},
-	"enhanced_tag":             {{"start_time", "tag_type_code"}},
-	"personal_info":            {{}},
-	"rest_mode_period":         {{"start_day"}},
-	"ring_configuration":       nil, // its id
-	"session":                  {{"start_datetime"}},
-	"sleep":                    {{"bedtime_start"}, {"day"}},
-	"sleep_time":               {{"day"}},
-	"tag":                      {{"timestamp", "text"}},
-	"vo2_max":                  {{"timestamp"}, {"day"}},
-	"workout":                  {{"start_datetime"}},
-}
-
-// seriesTables are merged by the periods their instants fall in.
-var seriesTables = map[string]string{"heartrate": "timestamp", "ring_battery_level": "timestamp"}
+// its child rows go with it. What makes two rows the same record is each
+// table's schema.Merge rule: alternatives of key columns (a day, a bedtime
+// start), one record per account, the id alone, or, for time series
+// (heartrate, ring_battery_level), which have no key per row worth
+// remembering, the 5-minute periods a higher source covers. Memory is a set
+// of keys per table (one per day or per sleep period) and a bitmap of
+// periods.
 
 // seriesPeriod is the granularity of the time-series merge, in microseconds.
 const seriesPeriod = int64(5 * time.Minute / time.Microsecond)
@@ -83,10 +58,18 @@ func (m *merger) claimsOf(t *schema.Table) *claims {
 	}
 	c := &claims{idCol: t.Index(schema.ColID), series: -1, final: map[string]struct{}{}, pend: map[string]struct{}{},
 		cover: bitset{}, pcover: bitset{}}
-	if col, ok := seriesTables[t.Name]; ok {
-		c.series = t.MustIndex(col)
+	rule := t.Merge
+	if rule == nil {
+		panic("exporter: top-level table " + t.Name + " has no merge rule") // schema guarantees one
 	}
-	for _, alt := range naturalKeys[t.Name] {
+	if rule.Series != "" {
+		c.series = t.MustIndex(rule.Series)
+	}
+	alts := rule.Keys
+	if rule.One {
+		alts = [][]string{{}} // one record: every row has the same (empty) key
+	}
+	for _, alt := range alts {
 		cols := []int{}
 		for _, name := range alt {
 			cols = append(cols, t.MustIndex(name))

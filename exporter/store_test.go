@@ -151,7 +151,7 @@ func TestStoreCompact(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	c := V2Collections(nil)[2] // daily_activity
+	c := V2Collection("daily_activity")
 	docs := func(from, to time.Time, rev int) []string {
 		var out []string
 		for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
@@ -233,7 +233,7 @@ func TestStoreCompactKeepsGaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	c := V2Collections(nil)[2] // daily_activity
+	c := V2Collection("daily_activity")
 	start := d("2024-01-01")
 	var want spans
 	for i := 0; i < 2*compactAbove; i++ {

@@ -91,6 +91,8 @@ type tdef struct {
 	doc    string
 	key    []string
 	part   string
+	dated  string // the field that places a record in time (Table.DatedBy)
+	merge  Merge
 	fields []fdef
 }
 
@@ -223,7 +225,8 @@ func lookupCollection(name string) *collection {
 // mapping the walker follows. It panics on a malformed declaration (a
 // programming error caught by every test run).
 func compile(d tdef) *collection {
-	t := &Table{Name: d.name, Doc: d.doc, Collection: d.coll, Key: d.key, Partition: d.part}
+	merge := d.merge
+	t := &Table{Name: d.name, Doc: d.doc, Collection: d.coll, Key: d.key, Partition: d.part, DatedBy: d.dated, Merge: &merge}
 	c := &collection{name: d.coll, table: t}
 	c.root = compileObject(c, t, d.fields, "", "", true)
 	for _, ch := range c.children {
@@ -241,6 +244,7 @@ func compile(d tdef) *collection {
 			Doc: `Where the row came from: "v2" (the Oura API v2), "v1" (the retired API v1) or "import" (a file downloaded from Oura).`},
 		Column{Name: ColExtra, Type: JSON,
 			Doc: "Every field of the source record that this schema does not know, and any value that did not fit its column, as a JSON object keyed by the field's path; null when there was none."})
+	checkRules(t)
 	register(t)
 	c.num = tableNum[t]
 	c.idCol, c.originCol, c.extraCol = t.Index(ColID), t.MustIndex(ColOrigin), t.MustIndex(ColExtra)
@@ -254,6 +258,35 @@ func compile(d tdef) *collection {
 		c.nums = append(c.nums, ch.num)
 	}
 	return c
+}
+
+// checkRules panics unless t's DatedBy names a Date or Timestamp column
+// and its merge rule is exactly one of the four, over columns it has.
+func checkRules(t *Table) {
+	if t.DatedBy != "" {
+		i := t.Index(t.DatedBy)
+		if i < 0 || (t.Columns[i].Type != Date && t.Columns[i].Type != Timestamp) {
+			panic("schema: table " + t.Name + " is dated by " + t.DatedBy + ", which is not a date or timestamp column")
+		}
+	}
+	m := t.Merge
+	rules := 0
+	for _, set := range []bool{len(m.Keys) > 0, m.Series != "", m.One, m.ByID} {
+		if set {
+			rules++
+		}
+	}
+	if rules != 1 {
+		panic(fmt.Sprintf("schema: table %s needs exactly one merge rule (Keys, Series, One or ByID), has %d", t.Name, rules))
+	}
+	for _, alt := range m.Keys {
+		for _, col := range alt {
+			t.MustIndex(col)
+		}
+	}
+	if m.Series != "" && t.Columns[t.MustIndex(m.Series)].Type != Timestamp {
+		panic("schema: time series " + t.Name + " is merged by " + m.Series + ", which is not a timestamp column")
+	}
 }
 
 func register(t *Table) {

@@ -91,10 +91,41 @@ type Table struct {
 	Key []string `json:"key"`
 	// Partition names the Date or Timestamp column whose year places a row in
 	// a Hive partition (year=YYYY); "" for tables that are not partitioned.
-	Partition string   `json:"partition_by,omitempty"`
-	Columns   []Column `json:"columns"`
+	Partition string `json:"partition_by,omitempty"`
+	// DatedBy is the top-level v2 field, and the column of the same name,
+	// that places a record in time as the API's windows select it: a Date
+	// column ("day", "start_day") for collections asked for by date, a
+	// Timestamp column ("timestamp") for time series asked for by instant;
+	// "" for records that are not dated (personal_info, ring_configuration)
+	// and for child tables.
+	DatedBy string `json:"-"`
+	// Merge says when rows of different sources are the same record; nil
+	// for child tables, whose rows go with their parent's. DatedBy and
+	// Merge are the engine's: they are left out of the table definitions
+	// the outputs embed, which stay as they were.
+	Merge   *Merge   `json:"-"`
+	Columns []Column `json:"columns"`
 
 	index map[string]int
+}
+
+// Merge is a top-level table's rule for recognising one record among the
+// rows of several sources (API v2, the retired v1, imported files), so that
+// the unified table holds it once. Rows with the same non-null id are always
+// the same record; beyond that, exactly one of Keys, Series, One and ByID is
+// set.
+type Merge struct {
+	// Keys lists alternatives of columns that make two rows the same record:
+	// the first alternative whose columns are not all null decides, and a row
+	// claims every alternative it has (sleep: its bedtime start, else its day).
+	Keys [][]string `json:"same_when,omitempty"`
+	// Series names the Timestamp column of a time series: its rows are merged
+	// by the 5-minute periods a higher-ranked source already covers.
+	Series string `json:"series_by,omitempty"`
+	// One says the table holds one record per account (personal_info).
+	One bool `json:"one_record,omitempty"`
+	// ByID says only the id identifies a record (ring_configuration).
+	ByID bool `json:"by_id_only,omitempty"`
 }
 
 // Index returns the position of the named column, or -1.

@@ -51,7 +51,7 @@ const v1RestMode = "Rest Mode state as v1 reported it: 0 off, 1 entering Rest Mo
 func tableDefs() []tdef {
 	return []tdef{
 		{
-			name: "daily_activity", coll: "daily_activity", key: []string{"id"}, part: "day",
+			name: "daily_activity", coll: "daily_activity", key: []string{"id"}, part: "day", dated: "day", merge: Merge{Keys: [][]string{{"day"}}},
 			doc: "One row per activity day, a 24-hour period that starts at 04:00 local time: activity score and contributors, time in each activity level, energy, steps and targets. Per-minute MET values are in daily_activity_met, the 5-minute activity classes in daily_activity_class_5_min.",
 			fields: []fdef{
 				v1IDField("activity day", "v1-activity-<summary_date>"),
@@ -105,7 +105,7 @@ func tableDefs() []tdef {
 		},
 		{
 			// Key is day: responses recorded in 2024 had no id (the spec added it later).
-			name: "daily_cardiovascular_age", coll: "daily_cardiovascular_age", key: []string{"day"}, part: "day",
+			name: "daily_cardiovascular_age", coll: "daily_cardiovascular_age", key: []string{"day"}, part: "day", dated: "day", merge: Merge{Keys: [][]string{{"day"}}},
 			doc: "One row per day with Oura's estimate of the user's cardiovascular (vascular) age. Keyed by day because older responses carry no id.",
 			fields: []fdef{
 				{v2: "id", kind: kString, doc: "Oura's unique id of the estimate; null in responses from before Oura added it (2024)."},
@@ -115,7 +115,7 @@ func tableDefs() []tdef {
 			},
 		},
 		{
-			name: "daily_readiness", coll: "daily_readiness", key: []string{"id"}, part: "day",
+			name: "daily_readiness", coll: "daily_readiness", key: []string{"id"}, part: "day", dated: "day", merge: Merge{Keys: [][]string{{"day"}}},
 			doc: "One row per day: readiness score, its contributors and body temperature deviations.",
 			fields: []fdef{
 				v1IDField("daily readiness", "v1-readiness-<summary_date>-<period_id>"),
@@ -140,7 +140,7 @@ func tableDefs() []tdef {
 			},
 		},
 		{
-			name: "daily_resilience", coll: "daily_resilience", key: []string{"id"}, part: "day",
+			name: "daily_resilience", coll: "daily_resilience", key: []string{"id"}, part: "day", dated: "day", merge: Merge{Keys: [][]string{{"day"}}},
 			doc: "One row per day with Oura's long-term resilience level and its contributors.",
 			fields: []fdef{
 				idField("resilience record"),
@@ -154,7 +154,7 @@ func tableDefs() []tdef {
 			},
 		},
 		{
-			name: "daily_sleep", coll: "daily_sleep", key: []string{"id"}, part: "day",
+			name: "daily_sleep", coll: "daily_sleep", key: []string{"id"}, part: "day", dated: "day", merge: Merge{Keys: [][]string{{"day"}}},
 			doc: "One row per day: the sleep score and its contributors (the details of each sleep period are in sleep).",
 			fields: []fdef{
 				v1IDField("daily sleep", "v1-daily_sleep-<summary_date> (from the longest sleep period of the day)"),
@@ -173,7 +173,7 @@ func tableDefs() []tdef {
 			},
 		},
 		{
-			name: "daily_spo2", coll: "daily_spo2", key: []string{"id"}, part: "day",
+			name: "daily_spo2", coll: "daily_spo2", key: []string{"id"}, part: "day", dated: "day", merge: Merge{Keys: [][]string{{"day"}}},
 			doc: "One row per day with blood oxygen saturation (SpO2) measured during sleep.",
 			fields: []fdef{
 				idField("daily SpO2 record"),
@@ -185,7 +185,7 @@ func tableDefs() []tdef {
 			},
 		},
 		{
-			name: "daily_stress", coll: "daily_stress", key: []string{"id"}, part: "day",
+			name: "daily_stress", coll: "daily_stress", key: []string{"id"}, part: "day", dated: "day", merge: Merge{Keys: [][]string{{"day"}}},
 			doc: "One row per day with time spent in high stress and in high recovery.",
 			fields: []fdef{
 				idField("daily stress record"),
@@ -196,7 +196,7 @@ func tableDefs() []tdef {
 			},
 		},
 		{
-			name: "enhanced_tag", coll: "enhanced_tag", key: []string{"id"}, part: "start_day",
+			name: "enhanced_tag", coll: "enhanced_tag", key: []string{"id"}, part: "start_day", dated: "start_day", merge: Merge{Keys: [][]string{{"start_time", "tag_type_code"}}},
 			doc: "One row per tag the user added in the app (enhanced tags: a tag type, optional duration and comment).",
 			fields: []fdef{
 				idField("tag"),
@@ -210,7 +210,7 @@ func tableDefs() []tdef {
 			},
 		},
 		{
-			name: "heartrate", coll: "heartrate", key: []string{"timestamp", "source"}, part: "timestamp",
+			name: "heartrate", coll: "heartrate", key: []string{"timestamp", "source"}, part: "timestamp", dated: "timestamp", merge: Merge{Series: "timestamp"},
 			doc: "One row per heart rate measurement (every few minutes while awake, more often during sleep, workouts and sessions). Rows have no Oura id: a measurement is identified by its time and source.",
 			fields: []fdef{
 				{v2: "timestamp", kind: kInstant, req: true, doc: "Instant of the measurement."},
@@ -220,7 +220,7 @@ func tableDefs() []tdef {
 			},
 		},
 		{
-			name: "personal_info", coll: "personal_info", key: []string{"id"},
+			name: "personal_info", coll: "personal_info", key: []string{"id"}, merge: Merge{One: true},
 			doc: "The user's profile: one row per export (v2 personal_info, v1 userinfo).",
 			fields: []fdef{
 				v1IDField("user", "v1-userinfo-<user_id>"),
@@ -233,7 +233,7 @@ func tableDefs() []tdef {
 			},
 		},
 		{
-			name: "rest_mode_period", coll: "rest_mode_period", key: []string{"id"}, part: "start_day",
+			name: "rest_mode_period", coll: "rest_mode_period", key: []string{"id"}, part: "start_day", dated: "start_day", merge: Merge{Keys: [][]string{{"start_day"}}},
 			doc: "One row per Rest Mode period (time the user told Oura they were ill or recovering). Its episodes are in rest_mode_period_episode.",
 			fields: []fdef{
 				idField("Rest Mode period"),
@@ -251,7 +251,7 @@ func tableDefs() []tdef {
 			},
 		},
 		{
-			name: "ring_battery_level", coll: "ring_battery_level", key: []string{"timestamp"}, part: "timestamp",
+			name: "ring_battery_level", coll: "ring_battery_level", key: []string{"timestamp"}, part: "timestamp", dated: "timestamp", merge: Merge{Series: "timestamp"},
 			doc: "One row per ring battery reading. Rows have no Oura id: a reading is identified by its time.",
 			fields: []fdef{
 				{v2: "timestamp", kind: kInstant, req: true, doc: "Instant of the reading."},
@@ -262,7 +262,7 @@ func tableDefs() []tdef {
 			},
 		},
 		{
-			name: "ring_configuration", coll: "ring_configuration", key: []string{"id"},
+			name: "ring_configuration", coll: "ring_configuration", key: []string{"id"}, merge: Merge{ByID: true},
 			doc: "One row per ring the user has set up: model, design, colour, size and firmware.",
 			fields: []fdef{
 				idField("ring configuration"),
@@ -275,7 +275,7 @@ func tableDefs() []tdef {
 			},
 		},
 		{
-			name: "session", coll: "session", key: []string{"id"}, part: "day",
+			name: "session", coll: "session", key: []string{"id"}, part: "day", dated: "day", merge: Merge{Keys: [][]string{{"start_datetime"}}},
 			doc: "One row per session (a Moment the user recorded: breathing, meditation, nap, relaxation, rest or body status). Heart rate, heart rate variability and motion samples are in its child tables.",
 			fields: []fdef{
 				idField("session"),
@@ -299,7 +299,7 @@ func tableDefs() []tdef {
 			},
 		},
 		{
-			name: "sleep", coll: "sleep", key: []string{"id"}, part: "day",
+			name: "sleep", coll: "sleep", key: []string{"id"}, part: "day", dated: "day", merge: Merge{Keys: [][]string{{"bedtime_start"}, {"day"}}},
 			doc: "One row per sleep period (a night's sleep, a nap or a rest the ring detected): timing, sleep stages, heart rate, HRV, breathing and the readiness computed from it. Heart rate and HRV samples, sleep phases and movement are in its child tables.",
 			fields: []fdef{
 				v1IDField("sleep period", "v1-sleep-<summary_date>-<period_id> (v1-restful_period-... for the restful periods of Oura Cloud downloads)"),
@@ -385,7 +385,7 @@ func tableDefs() []tdef {
 			},
 		},
 		{
-			name: "sleep_time", coll: "sleep_time", key: []string{"id"}, part: "day",
+			name: "sleep_time", coll: "sleep_time", key: []string{"id"}, part: "day", dated: "day", merge: Merge{Keys: [][]string{{"day"}}},
 			doc: "One row per day with Oura's bedtime guidance: the optimal bedtime window and a recommendation.",
 			fields: []fdef{
 				v1IDField("sleep time record", "v1-bedtime-<date>"),
@@ -401,7 +401,7 @@ func tableDefs() []tdef {
 			},
 		},
 		{
-			name: "tag", coll: "tag", key: []string{"id"}, part: "day",
+			name: "tag", coll: "tag", key: []string{"id"}, part: "day", dated: "day", merge: Merge{Keys: [][]string{{"timestamp", "text"}}},
 			doc: "One row per note with tags the user added in the app (the older tag collection; newer tags are in enhanced_tag).",
 			fields: []fdef{
 				idField("tag"),
@@ -412,7 +412,7 @@ func tableDefs() []tdef {
 			},
 		},
 		{
-			name: "vo2_max", coll: "vO2_max", key: []string{"id"}, part: "day",
+			name: "vo2_max", coll: "vO2_max", key: []string{"id"}, part: "day", dated: "day", merge: Merge{Keys: [][]string{{"timestamp"}, {"day"}}},
 			doc: "One row per VO2 max estimate (cardio capacity).",
 			fields: []fdef{
 				idField("estimate"),
@@ -422,7 +422,7 @@ func tableDefs() []tdef {
 			},
 		},
 		{
-			name: "workout", coll: "workout", key: []string{"id"}, part: "day",
+			name: "workout", coll: "workout", key: []string{"id"}, part: "day", dated: "day", merge: Merge{Keys: [][]string{{"start_datetime"}}},
 			doc: "One row per workout, detected by the ring or entered by the user.",
 			fields: []fdef{
 				idField("workout"),

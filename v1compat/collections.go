@@ -34,9 +34,10 @@ func Envelope(k Kind) string {
 // activity are placed by the instant they start (bedtime_start, day_start)
 // and fetched 180 and 90 days at a time, so an answer stays near a
 // megabyte; readiness and bedtime are small and dated by their v1 date.
-// Each record is checked with Check and mapped with Map (origin v1).
+// Each record is checked with Check and mapped with Map (origin v1) into
+// the tables of its v2 twin (Tables).
 func Collections() []*exporter.Collection {
-	return []*exporter.Collection{
+	cs := []*exporter.Collection{
 		{Name: "v1_userinfo", API: exporter.APIv1, Path: "/v1/userinfo", Kind: exporter.Single,
 			Decode: decodeBare, Check: checker(UserInfo), Map: mapper(UserInfo, schema.OriginV1)},
 		{Name: "v1_sleep", API: exporter.APIv1, Path: "/v1/sleep", Kind: exporter.ByInstant, Key: "bedtime_start",
@@ -48,6 +49,11 @@ func Collections() []*exporter.Collection {
 		{Name: "v1_bedtime", API: exporter.APIv1, Path: "/v1/bedtime", Kind: exporter.ByDate, Key: "date", Margin: 1,
 			Query: dateQuery, Decode: envelope(Bedtime), Check: checker(Bedtime), Map: mapper(Bedtime, schema.OriginV1)},
 	}
+	for _, c := range cs {
+		k, _ := KindOf(c)
+		c.Tables = Tables(k) // the tables of the v2 twins
+	}
+	return cs
 }
 
 // KindOf returns the kind of record a v1 collection holds.
@@ -58,13 +64,6 @@ func KindOf(c *exporter.Collection) (Kind, bool) {
 		}
 	}
 	return "", false
-}
-
-func init() {
-	for _, c := range Collections() {
-		k, _ := KindOf(c)
-		exporter.Register(c, Tables(k))
-	}
 }
 
 func checker(k Kind) func([]byte) error { return func(doc []byte) error { return Check(k, doc) } }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/ouraexport/ouraexport/exporter"
+	"github.com/ouraexport/ouraexport/internal/catalog"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
 	"github.com/ouraexport/ouraexport/v1compat/internal/v1test"
 )
@@ -16,6 +17,7 @@ type world = v1test.World
 func newWorld(t testing.TB, since, until string, mod func(*sandbox.Options)) *world {
 	w := v1test.NewWorld(t, since, until, mod)
 	w.Formats = []string{"csv", "archive"}
+	w.Registry = catalog.All()
 	return w
 }
 

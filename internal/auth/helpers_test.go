@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ouraexport/ouraexport/internal/oura"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
 )
 
@@ -163,7 +164,7 @@ func (w *world) login(t testing.TB, hint string) *Token {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := Identify(context.Background(), nil, w.url, tok.AccessToken)
+	id, err := Identify(context.Background(), identityClient(t, w.url, tok.AccessToken))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,4 +233,14 @@ func fastRetries(t testing.TB) {
 	old := grantBackoff
 	grantBackoff = time.Millisecond
 	t.Cleanup(func() { grantBackoff = old })
+}
+
+// identityClient returns a client of apiURL sending token, for Identify.
+func identityClient(t testing.TB, apiURL, token string) *oura.Client {
+	t.Helper()
+	c, err := IdentityClient(apiURL, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -3,11 +3,8 @@ package auth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"strings"
-	"time"
 
 	"github.com/ouraexport/ouraexport/internal/oura"
 )
@@ -22,42 +19,31 @@ type Identity struct {
 // valid token.
 const personalInfoPath = "/v2/usercollection/personal_info"
 
-// Identify asks the API server whose token accessToken is. A rejected
-// token is an *oura.APIError (errors.Is oura.ErrUnauthorized for a
-// 401). The token travels only in the Authorization header.
-func Identify(ctx context.Context, hc *http.Client, apiURL, accessToken string) (Identity, error) {
-	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(apiURL, "/")+personalInfoPath, nil)
-	if err != nil {
-		return Identity{}, fmt.Errorf("personal info: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+accessToken)
-	req.Header.Set("Accept", "application/json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		return Identity{}, fmt.Errorf("personal info: %w", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return Identity{}, fmt.Errorf("personal info: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		var d struct {
-			Detail any `json:"detail"`
-		}
-		_ = json.Unmarshal(body, &d)
-		detail, _ := d.Detail.(string)
-		return Identity{}, &oura.APIError{Status: resp.StatusCode, Detail: clean(detail, 200), Path: personalInfoPath}
-	}
+// Identify asks the API server of c whose token c sends, through the
+// client's rate limiter and retries (a 401 refreshes a login's token once,
+// when c's token source is a *Source). A refusal is an *oura.APIError
+// (errors.Is oura.ErrUnauthorized for a 401). The token travels only in the
+// Authorization header.
+func Identify(ctx context.Context, c *oura.Client) (Identity, error) {
 	var info struct {
 		ID    string `json:"id"`
 		Email string `json:"email"`
 	}
-	if err := json.Unmarshal(body, &info); err != nil {
-		return Identity{}, fmt.Errorf("personal info: not JSON: %w", err)
+	_, err := c.Get(ctx, personalInfoPath, nil, func(body []byte) error {
+		info.ID, info.Email = "", ""
+		if err := json.Unmarshal(body, &info); err != nil {
+			return errors.New("not a personal_info document")
+		}
+		return nil
+	})
+	if err != nil {
+		return Identity{}, fmt.Errorf("personal info: %w", err)
 	}
 	return Identity{ID: info.ID, Email: info.Email}, nil
+}
+
+// IdentityClient returns a client of the API server at apiURL that sends
+// accessToken, for Identify.
+func IdentityClient(apiURL, accessToken string) (*oura.Client, error) {
+	return oura.NewClient(oura.ClientOptions{BaseURL: apiURL, Tokens: oura.StaticToken(accessToken), UserAgent: "ouraexport"})
 }

@@ -99,7 +99,7 @@ func TestLoginLoopback(t *testing.T) {
 	if strings.Join(tok.Scopes, " ") != "personal daily heartrate" {
 		t.Errorf("scopes %q (as granted, in the server's order)", tok.Scopes)
 	}
-	id, err := Identify(context.Background(), nil, w.url, tok.AccessToken)
+	id, err := Identify(context.Background(), identityClient(t, w.url, tok.AccessToken))
 	if err != nil || id.ID == "" || id.Email != "" {
 		t.Errorf("identify: %+v, %v (no email scope, so no email)", id, err)
 	}
@@ -118,7 +118,7 @@ func TestLoginPublicClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := Identify(context.Background(), nil, w.url, tok.AccessToken)
+	id, err := Identify(context.Background(), identityClient(t, w.url, tok.AccessToken))
 	if err != nil || id.Email != "sandbox-user-2@example.com" {
 		t.Errorf("identify: %+v, %v", id, err)
 	}
@@ -151,7 +151,7 @@ func TestLoginForeignCallback(t *testing.T) {
 	if got := <-statuses; got != http.StatusBadRequest {
 		t.Errorf("foreign callback: HTTP %d, want 400", got)
 	}
-	if _, err := Identify(context.Background(), nil, w.url, tok.AccessToken); err != nil {
+	if _, err := Identify(context.Background(), identityClient(t, w.url, tok.AccessToken)); err != nil {
 		t.Error(err)
 	}
 }
@@ -203,7 +203,7 @@ func TestLoginPaste(t *testing.T) {
 	if got := prompt.String(); strings.Count(got, "Paste the whole address") != 2 || !strings.Contains(got, "another login attempt") {
 		t.Errorf("prompt: %q", got)
 	}
-	if _, err := Identify(context.Background(), nil, w.url, r.tok.AccessToken); err != nil {
+	if _, err := Identify(context.Background(), identityClient(t, w.url, r.tok.AccessToken)); err != nil {
 		t.Error(err)
 	}
 	w.mu.Lock()

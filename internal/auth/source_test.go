@@ -108,7 +108,7 @@ func TestSourceRefreshOnReject(t *testing.T) {
 	if n, _ := w.refreshes(); n != 1 {
 		t.Errorf("%d refreshes, want 1", n)
 	}
-	if _, err := Identify(ctx, nil, w.url, got); err != nil {
+	if _, err := Identify(ctx, identityClient(t, w.url, got)); err != nil {
 		t.Errorf("the new token does not work: %v", err)
 	}
 }
@@ -353,7 +353,7 @@ func TestSourceLoggedOut(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 	// The revoked tokens are dead at the server.
-	if _, err := Identify(context.Background(), nil, w.url, res.Login.AccessToken); !errors.Is(err, oura.ErrUnauthorized) {
+	if _, err := Identify(context.Background(), identityClient(t, w.url, res.Login.AccessToken)); !errors.Is(err, oura.ErrUnauthorized) {
 		t.Errorf("revoked access token: %v", err)
 	}
 	if status, code := w.redeem(t, res.Login.RefreshToken); status != http.StatusBadRequest || code != "invalid_grant" {

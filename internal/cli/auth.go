@@ -224,7 +224,7 @@ func authLogin(ctx context.Context, args []string, s Streams) error {
 	if err != nil {
 		return loginError(ctx, err)
 	}
-	id, ierr := auth.Identify(ctx, nil, apiURL, tok.AccessToken)
+	id, ierr := identify(ctx, apiURL, oura.StaticToken(tok.AccessToken))
 	if ierr == nil {
 		tok.Account, tok.Email = id.ID, id.Email
 	}
@@ -348,21 +348,22 @@ func authStatus(ctx context.Context, args []string, s Streams) error {
 	return fmt.Errorf("could not check the login with the API: %w", verr)
 }
 
+// identify asks the API at apiURL whose token tokens supplies, through
+// the API client (its retries, limiter and refresh on a 401).
+func identify(ctx context.Context, apiURL string, tokens oura.TokenSource) (auth.Identity, error) {
+	c, err := oura.NewClient(oura.ClientOptions{BaseURL: apiURL, Tokens: tokens, UserAgent: "ouraexport/" + version(),
+		Retry: &oura.Retry{Attempts: 3, MaxRateLimited: 3, Base: 250 * time.Millisecond, Max: 2 * time.Second}})
+	if err != nil {
+		return auth.Identity{}, err
+	}
+	return auth.Identify(ctx, c)
+}
+
 // verifyLogin asks the API whose login src holds, refreshing it when due
 // or rejected, and records the account in the login if it was unknown.
 func verifyLogin(ctx context.Context, src *auth.Source) error {
-	tok, err := src.Token(ctx)
-	if err != nil {
-		return err
-	}
 	login := src.Login()
-	id, err := auth.Identify(ctx, nil, login.APIURL, tok)
-	if errors.Is(err, oura.ErrUnauthorized) {
-		if tok, err = src.Refresh(ctx, tok); err != nil {
-			return err
-		}
-		id, err = auth.Identify(ctx, nil, login.APIURL, tok)
-	}
+	id, err := identify(ctx, login.APIURL, src) // a 401 refreshes the login once
 	if err != nil {
 		return err
 	}
@@ -466,11 +467,8 @@ func loginSource(ctx context.Context, path, apiURL string, conf *config.Config, 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
-	login := src.Login()
-	if strings.TrimRight(login.APIURL, "/") != strings.TrimRight(apiURL, "/") {
-		// Never send a token to a server it was not issued for.
-		return nil, fmt.Errorf("%w: the login in %s is for %s, not %s: pass --api-url %s, or run 'ouraexport auth login --api-url %s'",
-			ErrAuthNeeded, path, login.APIURL, apiURL, login.APIURL, apiURL)
+	if err := auth.CheckServer(path, src.Login().APIURL, apiURL); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrAuthNeeded, err)
 	}
 	if _, err := src.Token(ctx); err != nil {
 		switch {

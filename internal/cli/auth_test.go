@@ -233,7 +233,7 @@ func TestAuthLoginExport(t *testing.T) {
 	if _, err := os.Stat(w.tokenFile()); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the login file is still there: %v", err)
 	}
-	if _, err := auth.Identify(context.Background(), nil, w.url, now.AccessToken); !errors.Is(err, oura.ErrUnauthorized) {
+	if _, err := auth.Identify(context.Background(), identityClient(t, w.url, now.AccessToken)); !errors.Is(err, oura.ErrUnauthorized) {
 		t.Errorf("the access token still works after logout: %v", err)
 	}
 	if _, _, err := run("auth", "status"); !errors.Is(err, ErrAuthNeeded) {
@@ -369,7 +369,7 @@ func TestResolveToken(t *testing.T) {
 		{"token file", plain, "", w.url, "static"},
 		{"login file", w.tokenFile(), "sandbox-token-2", w.url, "login"},
 		{"login for another server", "", "", "https://api.ouraring.com", "is for " + w.url},
-		{"missing file", filepath.Join(t.TempDir(), "nope"), "", w.url, "read --token-file"},
+		{"missing file", filepath.Join(t.TempDir(), "nope"), "", w.url, "--token-file: cannot read"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("OURA_TOKEN", tc.env)
@@ -625,4 +625,14 @@ func TestExportRunLockedWithLogin(t *testing.T) {
 	if _, stderr, err := run("export", "--api-url", w.url, "--out", dir, "--quiet", "--collections", "daily_sleep"); err != nil {
 		t.Errorf("after the other run ended: %v\n%s", err, stderr)
 	}
+}
+
+// identityClient returns a client of apiURL sending token, for auth.Identify.
+func identityClient(t testing.TB, apiURL, token string) *oura.Client {
+	t.Helper()
+	c, err := auth.IdentityClient(apiURL, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

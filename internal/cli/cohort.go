@@ -18,6 +18,7 @@ import (
 
 	"github.com/ouraexport/ouraexport/exporter"
 	"github.com/ouraexport/ouraexport/internal/auth"
+	"github.com/ouraexport/ouraexport/internal/catalog"
 	"github.com/ouraexport/ouraexport/internal/cohort"
 	"github.com/ouraexport/ouraexport/internal/oura"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
@@ -112,7 +113,8 @@ func runCohort(ctx context.Context, o exportOptions, s Streams) error {
 		return err
 	}
 	defer stop()
-	colls, err := collectionsFor(o.apis, o.collections)
+	reg := catalog.All()
+	colls, err := collectionsFor(reg, o.apis, o.collections)
 	if err != nil {
 		return err
 	}
@@ -120,13 +122,13 @@ func runCohort(ctx context.Context, o exportOptions, s Streams) error {
 		log.Info("cohort", "participants", len(mine), "of", len(accts), "shard", shard.String(), "out", o.out, "workers", o.workers)
 	}
 	done := 0
+	account := o.account(base, reg, colls)
+	account.Sink.SpoolDir = out.spool
 	res, err := cohort.Run(ctx, cohort.Options{
-		Accounts: mine, Shard: shard, Root: out.root, Open: out.open, State: out.state, SpoolDir: out.spool,
-		Client:      oura.ClientOptions{BaseURL: base, UserAgent: "ouraexport/" + version()},
-		Fetch:       exporter.FetchOptions{Collections: colls, Since: o.since, Until: o.until, Lookback: o.lookback, Workers: o.workers, DryRun: o.dryRun},
-		Tokens:      participantTokens(base, o),
-		Formats:     o.formats,
-		ToolVersion: version(),
+		Accounts: mine, Shard: shard, Root: out.root, Open: out.open, State: out.state,
+		Account: account,
+		Tokens:  participantTokens(base, o),
+		Export:  exportAccount,
 		Done: func(p *cohort.Participant) {
 			done++
 			if !o.quiet && !o.dryRun {
@@ -175,18 +177,14 @@ func allUnauthorized(res *cohort.Result) bool {
 // as it expires), as --token-file takes them.
 func participantTokens(apiURL string, o exportOptions) func(context.Context, cohort.Account) (oura.TokenSource, error) {
 	return func(ctx context.Context, a cohort.Account) (oura.TokenSource, error) {
-		b, err := os.ReadFile(a.TokenFile)
+		tf, err := auth.ReadTokenFile(a.TokenFile)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", cohort.ErrToken, err)
 		}
-		if auth.IsLogin(b) {
+		if tf.Login {
 			return loginSource(ctx, a.TokenFile, apiURL, o.conf, nil)
 		}
-		tok, err := cohort.ReadToken(a.TokenFile)
-		if err != nil {
-			return nil, err
-		}
-		return oura.StaticToken(tok), nil
+		return oura.StaticToken(tf.Token), nil
 	}
 }
 

@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"github.com/ouraexport/ouraexport/exporter"
-	"github.com/ouraexport/ouraexport/schema"
-	"github.com/ouraexport/ouraexport/v1compat"
 )
 
 // apis are the API versions export can read, in the order --api lists them.
@@ -44,13 +42,17 @@ var v1Twins = map[string][]string{
 // before v1's (v2 wins where both hold a record), limited to names
 // (collection names as export knows them; none: all). A v1 collection is
 // selected by its own name or by a v2 collection it stands for.
-func collectionsFor(apiList []string, names []string) ([]*exporter.Collection, error) {
+func collectionsFor(reg *exporter.Registry, apiList []string, names []string) ([]*exporter.Collection, error) {
 	var colls []*exporter.Collection
-	if slices.Contains(apiList, "v2") {
-		colls = append(colls, exporter.V2Collections(schema.CheckV2)...)
-	}
-	if slices.Contains(apiList, "v1") {
-		colls = append(colls, v1compat.Collections()...)
+	for _, api := range []string{exporter.APIv2, exporter.APIv1} {
+		if !slices.Contains(apiList, api) {
+			continue
+		}
+		for _, c := range reg.Collections() {
+			if c.API == api {
+				colls = append(colls, c)
+			}
+		}
 	}
 	if len(names) > 0 {
 		colls = slices.DeleteFunc(colls, func(c *exporter.Collection) bool {

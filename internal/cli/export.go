@@ -16,6 +16,7 @@ import (
 
 	"github.com/ouraexport/ouraexport/exporter"
 	"github.com/ouraexport/ouraexport/internal/auth"
+	"github.com/ouraexport/ouraexport/internal/catalog"
 	"github.com/ouraexport/ouraexport/internal/config"
 	"github.com/ouraexport/ouraexport/internal/oura"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
@@ -289,56 +290,60 @@ type exportTarget struct {
 	spool string
 }
 
+// exportAccount exports one account; tests replace it to see the options
+// the command line became.
+var exportAccount = exporter.ExportAccount
+
+// account returns what the command line asks of every account's export:
+// the one place where export flags become client, fetch and sink options,
+// for a single export and each participant of a cohort alike. Tokens,
+// State and Out are the caller's.
+func (o *exportOptions) account(base string, reg *exporter.Registry, colls []*exporter.Collection) exporter.AccountOptions {
+	return exporter.AccountOptions{
+		Client: oura.ClientOptions{BaseURL: base, UserAgent: "ouraexport/" + version(), Timeout: o.timeout},
+		Fetch: exporter.FetchOptions{Collections: colls, Since: o.since, Until: o.until,
+			Lookback: o.lookback, Workers: o.workers, DryRun: o.dryRun},
+		Formats:     o.formats,
+		Sink:        sinks.Options{Partition: o.partition},
+		OpenSink:    o.encrypt.open,
+		Registry:    reg,
+		ToolVersion: version(),
+	}
+}
+
 // exportInto runs one account's export from the API at base into t: plan,
 // fetch, build, summary. Local and s3:// exports share it.
 func exportInto(ctx context.Context, o exportOptions, s Streams, log *slog.Logger, base string, tokens oura.TokenSource, t exportTarget) error {
-	st, err := exporter.OpenStore(filepath.Join(t.state, exporter.StoreDir))
+	reg := catalog.All()
+	colls, err := collectionsFor(reg, o.apis, o.collections)
 	if err != nil {
+		return err
+	}
+	ao := o.account(base, reg, colls)
+	ao.Client.Tokens = tokens
+	ao.State = t.state
+	ao.Out = t.open
+	ao.Sink.SpoolDir = t.spool
+	var prog *progress
+	ao.Progress = func(stats *oura.Stats) exporter.Progress {
+		prog = newProgress(s.Err, log, o.quiet, len(colls), stats)
+		return prog
+	}
+	res, err := exportAccount(ctx, ao)
+	if prog != nil {
+		prog.finish()
+	}
+	switch {
+	case errors.Is(err, exporter.ErrClient):
+		return usagef("export", "--api-url: %v", errors.Unwrap(err))
+	case o.dryRun && err == nil:
+		printPlan(s.Out, res.Fetch, res.Requests)
+		return nil
+	case o.dryRun || res == nil:
 		return describeExportError(err)
 	}
-	defer st.Close()
-	client, err := oura.NewClient(oura.ClientOptions{BaseURL: base, Tokens: tokens, UserAgent: "ouraexport/" + version(), Timeout: o.timeout})
-	if err != nil {
-		return usagef("export", "--api-url: %v", err)
-	}
-	colls, err := collectionsFor(o.apis, o.collections)
-	if err != nil {
-		return err
-	}
-	prog := newProgress(s.Err, log, o.quiet, len(colls), client.Stats())
-	fetch := exporter.FetchOptions{Client: client, Store: st, Collections: colls, Since: o.since, Until: o.until,
-		Lookback: o.lookback, Workers: o.workers, Progress: prog, DryRun: o.dryRun}
-
-	if o.dryRun {
-		res, err := exporter.Fetch(ctx, fetch, nil)
-		prog.finish()
-		if err != nil {
-			return describeExportError(err)
-		}
-		printPlan(s.Out, res, client)
-		return nil
-	}
-
-	root, err := t.open()
-	if err != nil {
-		return err
-	}
-	tables := exporter.OutputTables(colls) // v1 collections write to their v2 twins' tables
-	var outs []sinks.Sink
-	for _, f := range o.formats {
-		sk, err := o.encrypt.open(f, sinks.Options{Dir: root.Sub(f), Tables: tables, Partition: o.partition, SpoolDir: t.spool})
-		if err != nil {
-			for _, x := range outs {
-				x.Close()
-			}
-			return fmt.Errorf("open %s output: %w", f, err)
-		}
-		outs = append(outs, sk)
-	}
-	res, err := exporter.Export(ctx, exporter.Options{Fetch: fetch, Sinks: outs, Root: root, Tables: tables, ToolVersion: version()})
-	prog.finish()
 	if err != nil && !errors.Is(err, exporter.ErrPartial) {
-		if res != nil && res.Fetch != nil && errors.Is(err, exporter.ErrNothing) {
+		if res.Fetch != nil && errors.Is(err, exporter.ErrNothing) {
 			return nothingExported(res)
 		}
 		if ctx.Err() != nil {
@@ -388,18 +393,14 @@ func (o *exportOptions) source(ctx context.Context, log *slog.Logger) (string, o
 // needed), else $OURA_TOKEN, else the login stored by 'auth login'.
 func resolveToken(ctx context.Context, file, apiURL string, conf *config.Config, log *slog.Logger) (oura.TokenSource, error) {
 	if file != "" {
-		b, err := os.ReadFile(file)
+		tf, err := auth.ReadTokenFile(file)
 		if err != nil {
-			return nil, fmt.Errorf("%w: read --token-file: %w", ErrBadInput, errors.Unwrap(err))
+			return nil, fmt.Errorf("%w: --token-file: %w", ErrBadInput, err)
 		}
-		if auth.IsLogin(b) {
+		if tf.Login {
 			return loginSource(ctx, file, apiURL, conf, log)
 		}
-		tok := strings.TrimSpace(string(b))
-		if tok == "" || strings.ContainsAny(tok, " \n\t") {
-			return nil, fmt.Errorf("%w: --token-file %s does not hold a token (one line, no spaces)", ErrBadInput, file)
-		}
-		return oura.StaticToken(tok), nil
+		return oura.StaticToken(tf.Token), nil
 	}
 	if tok := strings.TrimSpace(os.Getenv("OURA_TOKEN")); tok != "" {
 		return oura.StaticToken(tok), nil
@@ -491,7 +492,7 @@ func nothingExported(res *exporter.Result) error {
 }
 
 // printPlan writes a dry run's plan.
-func printPlan(w io.Writer, res *exporter.FetchResult, client *oura.Client) {
+func printPlan(w io.Writer, res *exporter.FetchResult, requests int64) {
 	type row struct {
 		windows  int
 		from, to time.Time
@@ -532,7 +533,7 @@ func printPlan(w io.Writer, res *exporter.FetchResult, client *oura.Client) {
 	}
 	tw.Flush()
 	est := res.Estimate
-	fmt.Fprintf(w, "\n%d windows, about %d requests (%d made to plan).\n", windows, est, client.Stats().Requests.Load())
+	fmt.Fprintf(w, "\n%d windows, about %d requests (%d made to plan).\n", windows, est, requests)
 	// Oura allows 5000 requests per 5 minutes.
 	if est > 5000 {
 		fmt.Fprintf(w, "Under the rate limit of 5000 requests per 5 minutes this takes at least %s.\n", (time.Duration(est-5000) * 300 * time.Second / 5000).Round(time.Second))

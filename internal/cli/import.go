@@ -12,9 +12,9 @@ import (
 	"text/tabwriter"
 
 	"github.com/ouraexport/ouraexport/exporter"
+	"github.com/ouraexport/ouraexport/internal/catalog"
 	"github.com/ouraexport/ouraexport/schema"
 	"github.com/ouraexport/ouraexport/sinks"
-	"github.com/ouraexport/ouraexport/v1compat"
 	"github.com/ouraexport/ouraexport/v1compat/importer"
 )
 
@@ -115,11 +115,7 @@ func parseImportFlags(args []string) (importOptions, error) {
 }
 
 // allCollections are every collection a store can hold.
-func allCollections() []*exporter.Collection {
-	cs := exporter.V2Collections(schema.CheckV2)
-	cs = append(cs, v1compat.Collections()...)
-	return append(cs, importer.Collections()...)
-}
+func allCollections() []*exporter.Collection { return catalog.All().Collections() }
 
 func runImport(ctx context.Context, args []string, s Streams) error {
 	o, err := parseImportFlags(args)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ouraexport/ouraexport/exporter"
+	"github.com/ouraexport/ouraexport/internal/catalog"
 	"github.com/ouraexport/ouraexport/internal/config"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
 	"github.com/ouraexport/ouraexport/sinks"
@@ -125,14 +126,14 @@ func TestImportUsage(t *testing.T) {
 }
 
 func TestCollectionsForV1(t *testing.T) {
-	colls, err := collectionsFor([]string{"v1", "v2"}, nil)
+	colls, err := collectionsFor(catalog.All(), []string{"v1", "v2"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(colls) != 24 || colls[0].API != "v2" || colls[len(colls)-1].API != "v1" {
 		t.Errorf("%d collections, first %s, last %s", len(colls), colls[0].Name, colls[len(colls)-1].Name)
 	}
-	colls, _ = collectionsFor([]string{"v1"}, []string{"daily_sleep"})
+	colls, _ = collectionsFor(catalog.All(), []string{"v1"}, []string{"daily_sleep"})
 	if len(colls) != 1 || colls[0].Name != "v1_sleep" {
 		t.Errorf("--api v1 --collections daily_sleep gave %v", colls)
 	}

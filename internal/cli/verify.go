@@ -8,6 +8,7 @@ import (
 
 	"github.com/ouraexport/ouraexport/internal/crypt"
 	"github.com/ouraexport/ouraexport/sinks"
+
 	// The formats register the readers verify re-reads their files with.
 	_ "github.com/ouraexport/ouraexport/sinks/csv"
 	_ "github.com/ouraexport/ouraexport/sinks/jsonarchive"

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/ouraexport/ouraexport/internal/auth"
 )
 
 // Account is one participant of a cohort: a line of the accounts file.
@@ -128,18 +130,12 @@ var ErrToken = errors.New("bad token file")
 // ReadToken reads the access token in a token file: one line, no spaces.
 // Errors name the file, never its content.
 func ReadToken(path string) (string, error) {
-	f, err := os.Open(path)
+	tf, err := auth.ReadTokenFile(path)
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrToken, err)
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, 64<<10+1))
-	if err != nil {
-		return "", fmt.Errorf("%w: read %s: %w", ErrToken, path, err)
+	if tf.Login {
+		return "", fmt.Errorf("%w: %s holds a login, not an access token", ErrToken, path)
 	}
-	tok := strings.TrimSpace(string(b))
-	if tok == "" || len(b) > 64<<10 || strings.ContainsAny(tok, " \t\r\n") {
-		return "", fmt.Errorf("%w: %s does not hold an access token (one line, no spaces)", ErrToken, path)
-	}
-	return tok, nil
+	return tf.Token, nil
 }

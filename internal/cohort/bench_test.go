@@ -55,8 +55,8 @@ func benchCohort(b *testing.B, w *world, accts []cohort.Account, workers int, ou
 	for b.Loop() {
 		b.StopTimer()
 		o := w.options(accts, out(b))
-		o.Fetch.Workers = workers
-		o.Fetch.Lookback = 0
+		o.Account.Fetch.Workers = workers
+		o.Account.Fetch.Lookback = 0
 		b.StartTimer()
 		start := time.Now()
 		res, err := cohort.Run(context.Background(), o)

@@ -51,31 +51,26 @@ type Options struct {
 	// State is the local folder of the participants' stores:
 	// <State>/participant=<id>/.ouraexport.
 	State string
-	// Client is the template of every participant's API client; Tokens is
-	// set from the participant's token file. A nil HTTP client is replaced
-	// by one that all participants share.
-	Client oura.ClientOptions
+	// Account is the template of every participant's export: the API
+	// client (Tokens is set from the participant's token file; a nil HTTP
+	// client is replaced by one all participants share), the fetch (Gate,
+	// Progress set per participant; Workers is the size of the pool all
+	// participants share, default 4), the formats (Parquet and CSV are
+	// partitioned by year), the sink options (SpoolDir: a local folder for
+	// the archive's spool files), the registry and the tool version. State,
+	// Out and FormatDir are set per participant.
+	Account exporter.AccountOptions
 	// Tokens, when set, returns the token source of a participant (a saved
 	// login that renews itself, say); nil reads a plain access token from
 	// the token file (ReadToken).
 	Tokens func(ctx context.Context, a Account) (oura.TokenSource, error)
-	// Fetch is the template of every participant's fetch; Client, Store
-	// and Gate are set per participant. Workers is the size of the pool
-	// all participants share (default 4).
-	Fetch exporter.FetchOptions
-	// Formats are the output formats (sinks.Names); Parquet and CSV are
-	// partitioned by year.
-	Formats []string
-	// SpoolDir is a local folder for the archive's spool files ("": the
-	// sink's default).
-	SpoolDir string
+	// Export exports one participant (nil: exporter.ExportAccount).
+	Export func(context.Context, exporter.AccountOptions) (*exporter.Result, error)
 	// Parallel is how many participants are exported at once (default:
 	// Workers+1, at most the number of participants): enough that the
 	// pool stays busy while some participants identify their account or
 	// write their files.
 	Parallel int
-	// ToolVersion is recorded in the outputs.
-	ToolVersion string
 	// Progress, when set, returns the progress reporter of a participant.
 	Progress func(Account) exporter.Progress
 	// Done, when set, is called as each participant finishes (one call at a time).
@@ -89,9 +84,9 @@ func (o *Options) Validate() error {
 		return errors.New("cohort: no output folder")
 	case o.State == "":
 		return errors.New("cohort: no state folder")
-	case len(o.Formats) == 0 && !o.Fetch.DryRun:
+	case len(o.Account.Formats) == 0 && !o.Account.Fetch.DryRun:
 		return errors.New("cohort: no output format")
-	case o.Parallel < 0 || o.Fetch.Workers < 0:
+	case o.Parallel < 0 || o.Account.Fetch.Workers < 0:
 		return errors.New("cohort: negative parallelism")
 	case o.Shard.Count > 1 && (o.Shard.Index < 0 || o.Shard.Index >= o.Shard.Count):
 		return fmt.Errorf("cohort: shard %s does not exist", o.Shard)
@@ -103,7 +98,7 @@ func (o *Options) Validate() error {
 		}
 		seen[strings.ToLower(a.ID)] = true
 	}
-	for _, f := range o.Formats {
+	for _, f := range o.Account.Formats {
 		if !slices.Contains(sinks.Names(), f) {
 			return fmt.Errorf("cohort: unknown output format %q (known: %s)", f, strings.Join(sinks.Names(), ", "))
 		}
@@ -190,17 +185,21 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	start := time.Now()
-	if o.Fetch.Workers == 0 {
-		o.Fetch.Workers = 4
+	workers := &o.Account.Fetch.Workers
+	if *workers == 0 {
+		*workers = 4
 	}
 	if o.Parallel == 0 {
-		o.Parallel = o.Fetch.Workers + 1
+		o.Parallel = *workers + 1
 	}
 	o.Parallel = max(1, min(o.Parallel, len(o.Accounts)))
-	if o.Client.HTTP == nil {
-		o.Client.HTTP = sharedHTTP(o.Fetch.Workers, o.Client.Timeout)
+	if o.Account.Client.HTTP == nil {
+		o.Account.Client.HTTP = sharedHTTP(*workers, o.Account.Client.Timeout)
 	}
-	r := &runner{o: o, gate: newGate(o.Fetch.Workers)}
+	if o.Export == nil {
+		o.Export = exporter.ExportAccount
+	}
+	r := &runner{o: o, gate: newGate(*workers)}
 	res := &Result{Participants: make([]*Participant, len(o.Accounts))}
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -226,7 +225,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		res.Participants = slices.DeleteFunc(res.Participants, func(p *Participant) bool { return p == nil })
 		return res, fmt.Errorf("cohort interrupted: %w", err)
 	}
-	if o.Fetch.DryRun {
+	if o.Account.Fetch.DryRun {
 		return res, nil
 	}
 	res.Manifest = r.manifest(res)
@@ -297,50 +296,46 @@ func (r *runner) exportInto(ctx context.Context, p *Participant) error {
 		}
 		tokens = oura.StaticToken(tok)
 	}
-	st, err := exporter.OpenStore(filepath.Join(o.State, a.Folder(), exporter.StoreDir))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	co := o.Client
-	co.Tokens = tokens
-	client, err := oura.NewClient(co)
-	if err != nil {
-		return err
-	}
-	fetch := o.Fetch
-	fetch.Client, fetch.Store, fetch.Gate = client, st, r.gate
+	ao := o.Account
+	ao.Client.Tokens = tokens
+	ao.State = filepath.Join(o.State, a.Folder())
+	ao.Fetch.Gate = r.gate
 	if o.Progress != nil {
-		fetch.Progress = o.Progress(a)
+		ao.Fetch.Progress = o.Progress(a)
 	}
-	if fetch.DryRun {
-		plan, err := exporter.Fetch(ctx, fetch, nil)
-		p.Plan = plan
+	var rec *recorder
+	ao.Out = func() (sinks.Dir, error) {
+		root, err := o.Open(a.Folder())
+		if err != nil {
+			return nil, fmt.Errorf("open output folder %s: %w", a.Folder(), err)
+		}
+		rec = &recorder{Dir: root}
+		return rec, nil
+	}
+	ao.FormatDir = formatDir
+	ao.Sink.Partition = true
+	ao.Sink.Name = "oura-export-" + a.ID
+	ao.Sink.MemoryBudget = max(4<<20, int64(sinks.DefaultMemoryBudget)/int64(o.Parallel))
+	open := ao.OpenSink
+	if open == nil {
+		open = sinks.Open
+	}
+	ao.OpenSink = func(format string, so sinks.Options) (sinks.Sink, error) {
+		sk, err := open(format, so)
+		if err != nil {
+			return nil, err
+		}
+		return label(sk, a.ID), nil
+	}
+	res, err := o.Export(ctx, ao)
+	if ao.Fetch.DryRun {
+		if res != nil {
+			p.Plan = res.Fetch
+		}
 		return err
 	}
-
-	root, err := o.Open(a.Folder())
-	if err != nil {
-		return fmt.Errorf("open output folder %s: %w", a.Folder(), err)
-	}
-	rec := &recorder{Dir: root}
-	tables := exporter.OutputTables(fetch.Collections) // v1 collections write to their v2 twins' tables
-	budget := max(4<<20, int64(sinks.DefaultMemoryBudget)/int64(o.Parallel))
-	var outs []sinks.Sink
-	for _, f := range o.Formats {
-		sk, err := sinks.Open(f, sinks.Options{Dir: formatDir(root, f), Tables: tables, Partition: true, Name: "oura-export-" + a.ID,
-			MemoryBudget: budget, SpoolDir: o.SpoolDir})
-		if err != nil {
-			for _, x := range outs {
-				x.Close()
-			}
-			return fmt.Errorf("open %s output: %w", f, err)
-		}
-		outs = append(outs, label(sk, a.ID))
-	}
-	res, err := exporter.Export(ctx, exporter.Options{Fetch: fetch, Sinks: outs, Root: rec, Tables: tables, ToolVersion: o.ToolVersion})
 	p.Export = res
-	if rec.manifest != nil {
+	if rec != nil && rec.manifest != nil {
 		m := *rec.manifest
 		m.Path = path.Join(a.Folder(), m.Path)
 		p.Manifest = &m
@@ -394,7 +389,7 @@ func rows(files []sinks.File) int64 {
 
 // manifest returns the cohort manifest of a finished run.
 func (r *runner) manifest(res *Result) Manifest {
-	m := Manifest{Version: ManifestVersion, Tool: sinks.Tool, ToolVersion: r.o.ToolVersion, CreatedAt: time.Now().UTC(),
+	m := Manifest{Version: ManifestVersion, Tool: sinks.Tool, ToolVersion: r.o.Account.ToolVersion, CreatedAt: time.Now().UTC(),
 		Shard: ShardInfo{Index: r.o.Shard.Index, Count: max(r.o.Shard.Count, 1)}, Seconds: res.Elapsed.Seconds()}
 	accounts := map[string][]string{}
 	for _, p := range res.Participants {

@@ -44,7 +44,7 @@ func TestCohortLocal(t *testing.T) {
 	// cover the rest of the collections).
 	keep := []string{"personal_info", "ring_configuration", "daily_sleep", "sleep", "daily_activity", "heartrate", "workout"}
 	w, out, res, err := localCohort(t, 2, "2024-02-28", func(o *cohort.Options) {
-		o.Fetch.Collections = slices.DeleteFunc(o.Fetch.Collections, func(c *exporter.Collection) bool { return !slices.Contains(keep, c.Name) })
+		o.Account.Fetch.Collections = slices.DeleteFunc(o.Account.Fetch.Collections, func(c *exporter.Collection) bool { return !slices.Contains(keep, c.Name) })
 	})
 	if !errors.Is(err, cohort.ErrPartial) {
 		t.Fatalf("Run = %v, want ErrPartial (two participants fail)", err)
@@ -121,8 +121,8 @@ func TestCohortLocal(t *testing.T) {
 	// A second run brings everyone up to date from their stores: it
 	// fetches only the last --lookback days again.
 	o := w.options(w.accounts(t, 2, nil), local(t, out))
-	o.Fetch.Collections = slices.DeleteFunc(o.Fetch.Collections, func(c *exporter.Collection) bool { return !slices.Contains(keep, c.Name) })
-	o.Fetch.Lookback, o.Formats = 2, []string{"csv"}
+	o.Account.Fetch.Collections = slices.DeleteFunc(o.Account.Fetch.Collections, func(c *exporter.Collection) bool { return !slices.Contains(keep, c.Name) })
+	o.Account.Fetch.Lookback, o.Account.Formats = 2, []string{"csv"}
 	again, err := cohort.Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -270,7 +270,7 @@ func TestOtherAccount(t *testing.T) {
 	w := newWorld(t, 3, "2024-03-07", "2024-03-10", nil)
 	out := local(t, filepath.Join(t.TempDir(), "cohort"))
 	o := w.options(w.accounts(t, 3, nil), out)
-	o.Formats = []string{"csv"}
+	o.Account.Formats = []string{"csv"}
 	if _, err := cohort.Run(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
@@ -316,18 +316,18 @@ func TestSharedPool(t *testing.T) {
 	w := newWorld(t, 6, "2024-03-08", "2024-03-10", func(o *sandbox.Options) { o.Latency = 2 * time.Millisecond })
 	accts := w.accounts(t, 6, nil)
 	o := w.options(accts, local(t, filepath.Join(t.TempDir(), "cohort")))
-	o.Formats = []string{"csv"}
+	o.Account.Formats = []string{"csv"}
 	c := &counting{next: http.DefaultTransport, perToken: map[string]int{}}
-	o.Client.HTTP = &http.Client{Transport: c}
-	o.Fetch.Workers, o.Parallel = 2, 3
+	o.Account.Client.HTTP = &http.Client{Transport: c}
+	o.Account.Fetch.Workers, o.Parallel = 2, 3
 	res, err := cohort.Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Windows take a slot of the pool; identifying an account (one request
 	// at a time) does not, so each participant being started may add one.
-	if peak := c.peak.Load(); peak > int64(o.Fetch.Workers+o.Parallel) {
-		t.Errorf("%d requests in flight at once, want at most %d workers + %d participants starting", peak, o.Fetch.Workers, o.Parallel)
+	if peak := c.peak.Load(); peak > int64(o.Account.Fetch.Workers+o.Parallel) {
+		t.Errorf("%d requests in flight at once, want at most %d workers + %d participants starting", peak, o.Account.Fetch.Workers, o.Parallel)
 	}
 	if len(c.perToken) != 6 {
 		t.Errorf("requests came with %d different tokens, want 6", len(c.perToken))
@@ -362,7 +362,7 @@ func TestPartialParticipants(t *testing.T) {
 	})
 	out := local(t, filepath.Join(t.TempDir(), "cohort"))
 	o := w.options(w.accounts(t, 3, map[string]string{"p03": "sandbox-token-999"}), out)
-	o.Formats = []string{"csv"}
+	o.Account.Formats = []string{"csv"}
 	res, err := cohort.Run(context.Background(), o)
 	if !errors.Is(err, cohort.ErrPartial) {
 		t.Fatalf("Run = %v, want ErrPartial", err)

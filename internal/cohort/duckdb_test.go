@@ -25,9 +25,9 @@ func TestDuckDBDataset(t *testing.T) {
 	w := newWorld(t, 3, "2023-12-29", "2024-01-03", nil)
 	out := filepath.Join(t.TempDir(), "cohort")
 	o := w.options(w.accounts(t, 3, nil), local(t, out))
-	o.Formats = []string{"parquet", "csv"}
+	o.Account.Formats = []string{"parquet", "csv"}
 	keep := []string{"personal_info", "daily_sleep", "heartrate", "sleep"}
-	o.Fetch.Collections = slices.DeleteFunc(o.Fetch.Collections, func(c *exporter.Collection) bool { return !slices.Contains(keep, c.Name) })
+	o.Account.Fetch.Collections = slices.DeleteFunc(o.Account.Fetch.Collections, func(c *exporter.Collection) bool { return !slices.Contains(keep, c.Name) })
 	if _, err := cohort.Run(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}

@@ -19,10 +19,10 @@ import (
 	"time"
 
 	"github.com/ouraexport/ouraexport/exporter"
+	"github.com/ouraexport/ouraexport/internal/catalog"
 	"github.com/ouraexport/ouraexport/internal/cohort"
 	"github.com/ouraexport/ouraexport/internal/oura"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
-	"github.com/ouraexport/ouraexport/schema"
 	"github.com/ouraexport/ouraexport/sinks"
 	_ "github.com/ouraexport/ouraexport/sinks/csv"
 	_ "github.com/ouraexport/ouraexport/sinks/jsonarchive"
@@ -135,14 +135,25 @@ func remote(t testing.TB, ctx context.Context, srv *s3test.Server, prefix, state
 
 // options returns the options of a cohort run of the world into out.
 func (w *world) options(accts []cohort.Account, out output) cohort.Options {
+	reg := catalog.All()
+	var v2 []*exporter.Collection
+	for _, c := range reg.Collections() {
+		if c.API == exporter.APIv2 {
+			v2 = append(v2, c)
+		}
+	}
 	return cohort.Options{
-		Accounts: accts, Root: out.root, Open: out.open, State: out.state, SpoolDir: out.spool,
-		Client: oura.ClientOptions{BaseURL: w.url,
-			Retry: &oura.Retry{Attempts: 10, MaxRateLimited: 1000, Base: time.Millisecond, Max: 20 * time.Millisecond}},
-		Fetch: exporter.FetchOptions{Collections: exporter.V2Collections(schema.CheckV2), Until: w.until, Lookback: 14, Workers: 4,
-			Now: func() time.Time { return w.until.Add(20 * time.Hour) }},
-		Formats:     []string{"parquet", "csv", "archive"},
-		ToolVersion: "test",
+		Accounts: accts, Root: out.root, Open: out.open, State: out.state,
+		Account: exporter.AccountOptions{
+			Client: oura.ClientOptions{BaseURL: w.url,
+				Retry: &oura.Retry{Attempts: 10, MaxRateLimited: 1000, Base: time.Millisecond, Max: 20 * time.Millisecond}},
+			Fetch: exporter.FetchOptions{Collections: v2, Until: w.until, Lookback: 14, Workers: 4,
+				Now: func() time.Time { return w.until.Add(20 * time.Hour) }},
+			Formats:     []string{"parquet", "csv", "archive"},
+			Sink:        sinks.Options{SpoolDir: out.spool},
+			Registry:    reg,
+			ToolVersion: "test",
+		},
 	}
 }
 

@@ -57,7 +57,7 @@ func TestShardsS3(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		o := lean(w.options(accts, single))
-		o.Fetch.Workers = 8
+		o.Account.Fetch.Workers = 8
 		_, singleErr = cohort.Run(ctx, o)
 	}()
 	wg.Wait()
@@ -126,8 +126,8 @@ func TestShardsS3(t *testing.T) {
 // collection of each kind (by day, by instant, whole, paged).
 func lean(o cohort.Options) cohort.Options {
 	keep := []string{"personal_info", "ring_configuration", "daily_readiness", "heartrate"}
-	o.Fetch.Collections = slices.DeleteFunc(o.Fetch.Collections, func(c *exporter.Collection) bool { return !slices.Contains(keep, c.Name) })
-	o.Formats = []string{"parquet", "csv"}
+	o.Account.Fetch.Collections = slices.DeleteFunc(o.Account.Fetch.Collections, func(c *exporter.Collection) bool { return !slices.Contains(keep, c.Name) })
+	o.Account.Formats = []string{"parquet", "csv"}
 	return o
 }
 
@@ -162,7 +162,7 @@ func TestResumeS3(t *testing.T) {
 	out, _ := remote(t, ctx, srv, "run", state)
 	_, check := remote(t, context.Background(), srv, "run", t.TempDir())
 	o := lean(w.options(accts, out))
-	o.Formats, o.Fetch.Lookback = []string{"csv", "archive"}, 0
+	o.Account.Formats, o.Account.Fetch.Lookback = []string{"csv", "archive"}, 0
 	var pages atomic.Int64
 	o.Progress = func(cohort.Account) exporter.Progress {
 		return killer{pages: &pages, after: 14, cancel: cancel}
@@ -196,7 +196,7 @@ func TestResumeS3(t *testing.T) {
 	// Again, with the same state.
 	out, d := remote(t, context.Background(), srv, "run", state)
 	o = lean(w.options(accts, out))
-	o.Formats, o.Fetch.Lookback = []string{"csv", "archive"}, 0
+	o.Account.Formats, o.Account.Fetch.Lookback = []string{"csv", "archive"}, 0
 	again, err := cohort.Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +204,7 @@ func TestResumeS3(t *testing.T) {
 	// Uninterrupted, elsewhere.
 	fresh := local(t, filepath.Join(t.TempDir(), "fresh"))
 	o = lean(w.options(accts, fresh))
-	o.Formats, o.Fetch.Lookback = []string{"csv", "archive"}, 0
+	o.Account.Formats, o.Account.Fetch.Lookback = []string{"csv", "archive"}, 0
 	whole, err := cohort.Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

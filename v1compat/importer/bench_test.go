@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ouraexport/ouraexport/exporter"
 	"github.com/ouraexport/ouraexport/v1compat/internal/v1test"
 )
 
@@ -17,6 +18,7 @@ import (
 //	go test -run '^$' -bench ImportYear -benchtime 3x ./v1compat/importer/
 func BenchmarkImportYear(b *testing.B) {
 	w := v1test.NewWorld(b, "2023-01-01", "2023-12-31", nil)
+	w.Registry = exporter.MustRegistry(allCollections()...)
 	dir := b.TempDir()
 	main, heart := cloudJSON(b, w)
 	files := []string{

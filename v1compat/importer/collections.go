@@ -26,8 +26,11 @@ func Collections() []*exporter.Collection {
 	for _, c := range exporter.V2Collections(nil) {
 		out = append(out, v2Collection(c))
 	}
-	out = append(out, &exporter.Collection{Name: FilesCollection, API: exporter.APIImport, Kind: exporter.Paged, ID: "sha256",
+	out = append(out, &exporter.Collection{Name: FilesCollection, API: exporter.APIImport, Kind: exporter.Paged, ID: "sha256", Raw: true,
 		Map: func(*schema.Mapper, []byte) error { return nil }})
+	for _, c := range out {
+		c.Tables = tablesOf(c)
+	}
 	return out
 }
 
@@ -71,14 +74,14 @@ func v2Name(importName string) string {
 	return n
 }
 
-var byName = map[string]*exporter.Collection{}
-
-func init() {
+// byName are the import collections by name.
+var byName = func() map[string]*exporter.Collection {
+	m := map[string]*exporter.Collection{}
 	for _, c := range Collections() {
-		exporter.Register(c, tablesOf(c))
-		byName[c.Name] = c
+		m[c.Name] = c
 	}
-}
+	return m
+}()
 
 // importFor returns the import collection of records shaped like the v2
 // collection name, or like v1 records of kind k.

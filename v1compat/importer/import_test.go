@@ -205,6 +205,7 @@ func compareRows(t *testing.T, got, want map[string][]map[string]any, tables []s
 // with an API export of the same history.
 func TestImportEveryKind(t *testing.T) {
 	w := v1test.NewWorld(t, "2024-03-30", "2024-04-08", nil) // across the daylight saving changes of Europe and New Zealand
+	w.Registry = exporter.MustRegistry(allCollections()...)
 	w.Formats = lean
 	api := t.TempDir()
 	if _, err := w.Export(t, api, exporter.V2Collections(schema.CheckV2), nil); err != nil {
@@ -311,6 +312,7 @@ func TestImportEveryKind(t *testing.T) {
 // record is in the tables once, and the file read last wins.
 func TestImportOverlapsMergeOnce(t *testing.T) {
 	w := v1test.NewWorld(t, "2024-01-05", "2024-01-14", nil)
+	w.Registry = exporter.MustRegistry(allCollections()...)
 	dir, out := t.TempDir(), t.TempDir()
 	w.Formats = lean
 	main, heart := cloudJSON(t, w)
@@ -369,6 +371,7 @@ func TestImportOverlapsMergeOnce(t *testing.T) {
 // gives the same outputs (rows, origins, raw documents), v1 and v2 alike.
 func TestArchiveRoundTrip(t *testing.T) {
 	w := v1test.NewWorld(t, "2024-01-10", "2024-01-21", nil)
+	w.Registry = exporter.MustRegistry(allCollections()...)
 	orig, again := t.TempDir(), t.TempDir()
 	colls := append(exporter.V2Collections(schema.CheckV2), v1compat.Collections()...)
 	// v1 alone first, for days v2 will not cover: the archive holds rows of both origins.
@@ -379,7 +382,9 @@ func TestArchiveRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	// An import on top, so that the archive holds imported records too.
-	main, _ := cloudJSON(t, v1test.NewWorld(t, "2023-12-30", "2024-01-05", nil))
+	mw := v1test.NewWorld(t, "2023-12-30", "2024-01-05", nil)
+	mw.Registry = exporter.MustRegistry(allCollections()...)
+	main, _ := cloudJSON(t, mw)
 	if _, _, err := importInto(t, orig, writeFile(t, t.TempDir(), "old.json", main)); err != nil {
 		t.Fatal(err)
 	}
@@ -452,6 +457,7 @@ func TestImportV1SamplesLossless(t *testing.T) {
 // and line, and the store is left as it was.
 func TestBadFiles(t *testing.T) {
 	w := v1test.NewWorld(t, "2024-01-05", "2024-01-12", nil)
+	w.Registry = exporter.MustRegistry(allCollections()...)
 	good := trendsCSV(t, w, trendsEras[0])
 	hub := hubCSV(t, w, "daily_stress")
 	main, _ := cloudJSON(t, w)

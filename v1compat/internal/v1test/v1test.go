@@ -37,6 +37,9 @@ type World struct {
 	// Formats are the outputs Export writes (nil: all three). The tests
 	// read the CSV files and the archive; leaving Parquet out saves time.
 	Formats []string
+	// Registry is every collection Export's store may hold (nil: v2 and
+	// the collections exported).
+	Registry *exporter.Registry
 }
 
 // NewWorld starts a sandbox of one user for the days since..until.
@@ -94,7 +97,17 @@ func (w *World) Export(t testing.TB, out string, colls []*exporter.Collection, m
 	if mod != nil {
 		mod(&fo)
 	}
-	return exporter.Export(context.Background(), exporter.Options{Fetch: fo, Sinks: ss, Root: root, Tables: tables, ToolVersion: "test"})
+	reg := w.Registry
+	if reg == nil {
+		known := exporter.V2Collections(schema.CheckV2)
+		for _, c := range colls {
+			if c.API != exporter.APIv2 {
+				known = append(known, c)
+			}
+		}
+		reg = exporter.MustRegistry(known...)
+	}
+	return exporter.Export(context.Background(), exporter.Options{Fetch: fo, Sinks: ss, Root: root, Tables: tables, ToolVersion: "test", Registry: reg})
 }
 
 // OpenSinks opens the formats (none named: all three) for tables below root.

@@ -1,0 +1,51 @@
+// Package exporter is the engine of ouraexport: it takes one account's
+// history out of an Oura API server and into the sinks, in three steps.
+//
+// Fetch (fetch.go) plans and fetches. It identifies the account
+// (personal_info) and dates the history (ring_configuration, else a
+// bisection probe: history.go), then plans the windows the store does not
+// hold settled (plan.go): the daily collections in the largest window the
+// server accepts, time series in 30-day windows walked as parallel lanes,
+// each window re-anchored at the last full page (lanes.go). A pool of
+// workers fetches windows; the pages of one window follow next_token in
+// sequence, escaping pagination loops (pagination.go); refused windows are
+// halved, failed ones retried, and a collection that cannot be read (403)
+// is recorded while the others go on (recovery.go, complete.go). HTTP is
+// package oura's: rate limiting, retries by behaviour, the token only in
+// the Authorization header.
+//
+// Store (store.go, compact.go, coverage.go) keeps each window's raw
+// documents as a compressed segment under <out>/.ouraexport, committed
+// atomically only once all its pages are in: the checkpoint. A killed run
+// resumes from it, a later run fetches only the gaps and the last look-back
+// days, and a newer fetch of a day supersedes an older one.
+//
+// Build (build.go, merge.go, fanout.go) streams each collection from the
+// store, in time order, through the schema's mapper into every sink at once
+// (one goroutine per sink). Documents are read twice on purpose: once from
+// the network, when they are validated and stored exactly as received, and
+// once from the store, when they are mapped. The outputs are therefore a
+// function of the store alone: the same store always builds the same bytes,
+// a rebuild needs no server (Rebuild, for imports), and what the archive's
+// raw/ folder holds is what the API sent. A v2 collection is built as soon
+// as it is complete, while others are still fetching.
+//
+// Sources rank in the merge: API v2 first, then the retired API v1, then
+// imported files (newest import first). v2 rows are written as they come
+// and claim their natural keys; a lower source's row reaches the outputs
+// only when no higher source (nor an earlier row of its own) holds the same
+// record, by each table's schema.Merge rule (a day, a bedtime start, the id,
+// or for time series the 5-minute periods covered), and its child rows go
+// with it. Every row carries its origin.
+//
+// Export runs fetch and build and commits the sinks and MANIFEST.json only
+// when all is written; ExportAccount is the whole sequence for one account
+// (store, client, dry run, a sink per format), which the export command,
+// cohorts, object-store outputs and watch share. The collections a build may
+// meet in the store come from a Registry passed in explicitly (built by
+// internal/catalog); V2Collections derives the v2 ones from the schema.
+//
+// The engine sees the sink contract (package sinks), never a format
+// package, and knows an API only through Collection values, so v1 plugs in
+// beside v2 (package v1compat).
+package exporter
