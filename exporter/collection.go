@@ -49,6 +49,11 @@ type Collection struct {
 	// documents are found whatever the server's boundary semantics; the
 	// engine keeps only the documents whose key falls inside the window.
 	Margin int
+	// Spread is how many days a document's rows may lie from its key
+	// (v1's summary_date is the day before the day its readiness stands
+	// for): the fetch reaches that many days further on either side of the
+	// days asked for, and the build trims the rows to them.
+	Spread int
 	// Query returns the query parameters for the window [from, to).
 	Query func(from, to time.Time) url.Values
 	// Decode splits a response body into documents and the next page's token ("" for none).
