@@ -71,6 +71,26 @@ type Collection struct {
 	Raw bool
 }
 
+// accept reads an answer of c: its documents and the next page's token, or
+// why the answer is not one of c's (Decode, then Check on every document).
+func (c *Collection) accept(body []byte) ([]json.RawMessage, string, error) {
+	docs, next, err := c.Decode(body)
+	if err != nil {
+		return nil, "", err
+	}
+	for i, d := range docs {
+		if c.Check != nil {
+			err = c.Check(d)
+		} else if !json.Valid(d) {
+			err = errors.New("not valid JSON")
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("document %d: %w", i, err)
+		}
+	}
+	return docs, next, nil
+}
+
 func (c *Collection) mapDoc(m *schema.Mapper, doc []byte) error {
 	if c.Map != nil {
 		return c.Map(m, doc)

@@ -289,8 +289,9 @@ func commit(ctx context.Context, outs []sinks.Sink, root sinks.Dir, meta sinks.M
 	return nil
 }
 
-// probeAPIs asks each API other than v2 once, with its first collection,
-// and returns the collections of those the server answered 404, 410 or 401.
+// probeAPIs asks each API other than v2 once, with its first collection
+// that is not a bare document, and returns the collections of those the
+// server answered 404, 410 or 401.
 func probeAPIs(ctx context.Context, client *oura.Client, colls []*Collection) (map[*Collection]*RetiredError, error) {
 	out := map[*Collection]*RetiredError{}
 	probed := map[string]*RetiredError{}
@@ -314,9 +315,11 @@ func probeAPIs(ctx context.Context, client *oura.Client, colls []*Collection) (m
 }
 
 func probe(ctx context.Context, client *oura.Client, colls []*Collection, api string) (*RetiredError, error) {
+	// A route with an envelope of its own tells the API from another
+	// server's JSON best: a bare object (v1's userinfo) could be anything.
 	var c *Collection
 	for _, x := range colls {
-		if x.API == api && (c == nil || x.Kind == Single && c.Kind != Single) {
+		if x.API == api && (c == nil || c.Kind == Single && x.Kind != Single) {
 			c = x
 		}
 	}
@@ -325,7 +328,10 @@ func probe(ctx context.Context, client *oura.Client, colls []*Collection, api st
 		today := dayOf(time.Now())
 		q = c.Query(today.AddDate(0, 0, -1), today)
 	}
-	_, err := client.Get(ctx, c.Path, q, nil)
+	_, err := client.Get(ctx, c.Path, q, func(body []byte) error {
+		_, _, err := c.accept(body)
+		return err
+	})
 	var ae *oura.APIError
 	switch {
 	case err == nil:
@@ -334,6 +340,8 @@ func probe(ctx context.Context, client *oura.Client, colls []*Collection, api st
 		return nil, ctx.Err()
 	case errors.As(err, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusGone || ae.Status == http.StatusUnauthorized):
 		return &RetiredError{API: api, Status: ae.Status, Path: c.Path}, nil
+	case fatal(err):
+		return nil, err
 	}
 	return nil, nil // anything else: the fetch meets it and reports it per collection
 }

@@ -203,7 +203,7 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 	}
 	account, email, infoErr := f.fetchAccount(ctx, info)
 	if infoErr != nil {
-		if errors.Is(infoErr, oura.ErrUnauthorized) || ctx.Err() != nil {
+		if errors.Is(infoErr, oura.ErrUnauthorized) || fatal(infoErr) || ctx.Err() != nil {
 			return nil, infoErr
 		}
 		var ae *oura.APIError

@@ -454,6 +454,8 @@ func describeExportError(err error) error {
 		return fmt.Errorf("%w: the API rejected the access token%s: log in again with 'ouraexport auth login', or check $OURA_TOKEN or --token-file", ErrAuthNeeded, detail)
 	case errors.Is(err, exporter.ErrOtherAccount), errors.Is(err, exporter.ErrStoreFormat):
 		return fmt.Errorf("%w: %w", ErrBadInput, err)
+	case errors.Is(err, oura.ErrNotAPI), errors.As(err, new(*oura.RedirectError)):
+		return errors.New(exporter.Describe(err)) // a wrong server: the run failed (exit 1)
 	}
 	return err
 }
