@@ -56,6 +56,9 @@ type Builder struct {
 	primary  bool                   // building v2: rows are written unchecked and claim their keys
 	first    time.Time              // the earliest and latest day of the documents built
 	last     time.Time
+	gen      int                            // the store generation of the document being built
+	genRows  map[int]map[string]int64       // top-level rows written, by generation and table
+	top      map[*Collection]*schema.Table  // the top-level table of a v2 collection
 	days     days                           // the days the outputs hold
 	datedCol map[*schema.Table]datedColumns // where each table's rows are dated
 
@@ -80,7 +83,8 @@ func NewBuilder(ctx context.Context, o BuildOptions) *Builder {
 		o.BatchRows = 8192
 	}
 	b := &Builder{o: o, ctx: ctx, docs: map[string]int64{}, out: newFanout(ctx, o.Sinks), merge: newMerger(), dropped: map[dropKey]bool{},
-		days: dayRange(o.Since, o.Until), datedCol: map[*schema.Table]datedColumns{}}
+		days: dayRange(o.Since, o.Until), datedCol: map[*schema.Table]datedColumns{}, genRows: map[int]map[string]int64{},
+		top: map[*Collection]*schema.Table{}}
 	if o.Tables != nil {
 		b.declared = map[*schema.Table]bool{}
 		for _, t := range o.Tables {
@@ -98,6 +102,21 @@ func (b *Builder) Close() error { return b.out.close() }
 
 // Docs returns how many documents of each collection reached the outputs.
 func (b *Builder) Docs() map[string]int64 { return b.docs }
+
+// RowsByGen returns how many top-level rows of each table reached the
+// outputs from the documents of each store generation (an export's run,
+// an imported file: exporter.ImportRecord.Gen).
+func (b *Builder) RowsByGen() map[int]map[string]int64 { return b.genRows }
+
+// count adds a top-level row of t from the current generation.
+func (b *Builder) count(t *schema.Table) {
+	m := b.genRows[b.gen]
+	if m == nil {
+		m = map[string]int64{}
+		b.genRows[b.gen] = m
+	}
+	m[t.Name]++
+}
 
 // Days returns the first and last day of the dated documents built (zero
 // when there were none).
@@ -142,6 +161,7 @@ func (b *Builder) Collection(c *Collection) error {
 	sort.SliceStable(parts, func(i, j int) bool { return parts[i].cover.From.Before(parts[j].cover.From) })
 	seen := map[string]struct{}{}
 	for _, p := range parts {
+		b.gen = p.seg.Gen
 		err := b.o.Store.Read(p.seg, func(doc []byte) error {
 			if err := b.ctx.Err(); err != nil {
 				return err
@@ -195,6 +215,16 @@ func (b *Builder) direct(c *Collection, doc []byte) error {
 	}
 	b.docs[c.Name]++
 	b.dated(c, doc)
+	t, ok := b.top[c]
+	if !ok {
+		if ts := TablesOf(c); len(ts) > 0 && b.wants(ts[0]) {
+			t = ts[0]
+		}
+		b.top[c] = t
+	}
+	if t != nil {
+		b.count(t) // a v2 document is one row of its collection's table
+	}
 	return c.mapDoc(b.mapper, doc)
 }
 
@@ -262,6 +292,7 @@ func (b *Builder) emitScratch(batch *schema.Batch) error {
 				return err
 			}
 			b.kept++
+			b.count(t)
 		}
 		return nil
 	}
@@ -330,6 +361,7 @@ func (b *Builder) Imports(cs []*Collection) error {
 	for _, g := range gens {
 		for _, s := range byGen[g] {
 			b.merge.setLevel(mergeLevel(s.c, g))
+			b.gen = g
 			c := s.c
 			if seen[c] == nil {
 				seen[c] = map[string]struct{}{}

@@ -47,6 +47,10 @@ type Result struct {
 	Warnings                                      []schema.Warning
 	Elapsed                                       time.Duration
 	Requests, Retries, RateLimited, Faults, Bytes int64
+	// RowsByGen counts the top-level rows in the outputs by the store
+	// generation they came from (Builder.RowsByGen): for an import, what
+	// each file became.
+	RowsByGen map[int]map[string]int64
 	// Meta is what the outputs say about the export.
 	Meta sinks.Meta
 }
@@ -189,6 +193,7 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 	}
 	res.Docs = b.Docs()
 	res.Warnings = b.Warnings()
+	res.RowsByGen = b.RowsByGen()
 	failed := res.Failed()
 	var total int64
 	for _, n := range res.Docs {
@@ -442,7 +447,7 @@ func Rebuild(ctx context.Context, o RebuildOptions) (*Result, error) {
 	if err != nil {
 		return res, err
 	}
-	res.Docs, res.Warnings = b.Docs(), b.Warnings()
+	res.Docs, res.Warnings, res.RowsByGen = b.Docs(), b.Warnings(), b.RowsByGen()
 	meta := sinks.Meta{
 		ToolVersion:   o.ToolVersion,
 		SchemaVersion: schema.Version,
