@@ -338,7 +338,11 @@ func printImport(w io.Writer, o importOptions, res *importer.Result, built *expo
 	if o.logFormat == "json" {
 		return
 	}
-	fmt.Fprintf(w, "Read %d files into %s.\n\n", len(res.Files), o.out)
+	if len(res.Files) == 1 {
+		fmt.Fprintf(w, "Read 1 file into %s.\n\n", o.out)
+	} else {
+		fmt.Fprintf(w, "Read %d files into %s.\n\n", len(res.Files), o.out)
+	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "  file\tkind\trecords\tbecame\t")
 	for _, f := range res.Files {
