@@ -361,7 +361,7 @@ func printCohortPlan(w io.Writer, res *cohort.Result) {
 	fmt.Fprintln(tw, "participant\taccount\thistory\twindows\trequests\t")
 	total := 0
 	for _, p := range res.Participants {
-		if p.Plan == nil || p.Err != nil {
+		if p.Plan == nil || p.Status == cohort.Failed {
 			reason := "no plan"
 			if p.Err != nil {
 				reason = cohort.Describe(p.Err)
@@ -369,9 +369,13 @@ func printCohortPlan(w io.Writer, res *cohort.Result) {
 			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\n", p.Account.ID, reason)
 			continue
 		}
+		reason := ""
+		if p.Err != nil {
+			reason = cohort.Describe(p.Err)
+		}
 		total += p.Plan.Estimate
-		fmt.Fprintf(tw, "%s\t%s\t%s to %s\t%d\t%d\t\n", p.Account.ID, orUnknown(p.Plan.Account),
-			p.Plan.Since.Format(time.DateOnly), p.Plan.Until.Format(time.DateOnly), len(p.Plan.Plan), p.Plan.Estimate)
+		fmt.Fprintf(tw, "%s\t%s\t%s to %s\t%d\t%d\t%s\n", p.Account.ID, orUnknown(p.Plan.Account),
+			p.Plan.Since.Format(time.DateOnly), p.Plan.Until.Format(time.DateOnly), len(p.Plan.Plan), p.Plan.Estimate, reason)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n%d participants, about %d requests.\n", len(res.Participants), total)

@@ -338,7 +338,7 @@ func exportInto(ctx context.Context, o exportOptions, s Streams, log *slog.Logge
 		return usagef("export", "--api-url: %v", errors.Unwrap(err))
 	case o.dryRun && err == nil:
 		printPlan(s.Out, res.Fetch, res.Requests)
-		return nil
+		return planError(res)
 	case o.dryRun || res == nil:
 		return describeExportError(err)
 	}
@@ -484,6 +484,29 @@ func partialError(res *exporter.Result) error {
 		msg += "; the login may lack their scopes (log in again and grant them), or " + lapsedHint
 	}
 	return fmt.Errorf("%w: %s", ErrPartial, msg)
+}
+
+// planError is the outcome of a dry run whose plan is incomplete: some
+// collections could not be planned (the plan names them and why) is
+// partial (exit 3), none could be is a failure of its class; a dry run
+// that could not plan what was asked is not done.
+func planError(res *exporter.Result) error {
+	failed := res.Failed()
+	switch {
+	case len(failed) == 0:
+		return nil
+	case len(failed) == len(res.Fetch.Collections):
+		if lapsed(res) {
+			return fmt.Errorf("%w: nothing could be planned: the API answered 403 (forbidden) for every collection; %s", ErrPartial, lapsedHint)
+		}
+		return fmt.Errorf("nothing could be planned: %s", exporter.Describe(failed[0].Err))
+	}
+	var names []string
+	for _, f := range failed {
+		names = append(names, f.Collection.Name)
+	}
+	return fmt.Errorf("%w: the plan is incomplete: %d of %d collections could not be planned (%s)", ErrPartial,
+		len(names), len(res.Fetch.Collections), strings.Join(names, ", "))
 }
 
 func nothingExported(res *exporter.Result) error {
