@@ -222,6 +222,7 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 	}
 	for _, f := range failed {
 		meta.Notes = append(meta.Notes, fmt.Sprintf("%s is incomplete: %s", f.Collection.Name, Describe(f.Err)))
+		meta.Incomplete = append(meta.Incomplete, f.Collection.Name)
 	}
 	if err := commit(ctx, o.Sinks, o.Root, meta, res); err != nil {
 		return res, err
@@ -395,6 +396,9 @@ type RebuildOptions struct {
 	ToolVersion string
 	// Notes are added to the outputs' notes.
 	Notes []string
+	// Incomplete names what the outputs lack (sinks.Meta.Incomplete): the
+	// files an import skipped.
+	Incomplete []string
 }
 
 // Rebuild writes the outputs from the store alone, without asking any
@@ -455,6 +459,7 @@ func Rebuild(ctx context.Context, o RebuildOptions) (*Result, error) {
 		Subject:       sinks.Subject{ID: o.Store.State.Account, Email: o.Store.State.Email},
 		Counts:        res.Docs,
 		Notes:         o.Notes,
+		Incomplete:    o.Incomplete,
 	}
 	if first, last := b.Days(); !first.IsZero() {
 		meta.Period = sinks.Period{Since: first.Format(time.DateOnly), Until: last.Format(time.DateOnly)}

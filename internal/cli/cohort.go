@@ -456,10 +456,32 @@ func cohortVerified(w io.Writer, path string, rep *cohort.Report) error {
 		}
 		return fmt.Errorf("verify %s: %d %s found; the cohort is damaged or incomplete", path, n, noun)
 	}
+	for _, e := range rep.Partial {
+		fmt.Fprintf(w, "%s/: partial: %s\n", e.Folder, e.Error)
+	}
 	fmt.Fprintf(w, "verified %d participants, %d files, %d rows", rep.Participants, rep.Files, rep.Rows)
 	if n := len(rep.NotExported); n > 0 {
-		fmt.Fprintf(w, "; %d participants were not exported (listed above)", n)
+		fmt.Fprintf(w, "; %s not exported (listed above)", participantsWere(n))
 	}
 	fmt.Fprintln(w)
+	var lacks []string
+	if n := len(rep.NotExported); n > 0 {
+		lacks = append(lacks, participantsWere(n)+" not exported")
+	}
+	if n := len(rep.Partial); n > 0 {
+		lacks = append(lacks, participantsWere(n)+" exported partially")
+	}
+	if len(lacks) > 0 {
+		return fmt.Errorf("%w: verify %s: every file checks out, but the cohort is incomplete: %s (listed above)",
+			ErrPartial, path, strings.Join(lacks, ", "))
+	}
 	return nil
+}
+
+// participantsWere says "1 participant was" or "n participants were".
+func participantsWere(n int) string {
+	if n == 1 {
+		return "1 participant was"
+	}
+	return fmt.Sprintf("%d participants were", n)
 }

@@ -115,3 +115,42 @@ func exitClass(err error) int {
 	}
 	return 1
 }
+
+// TestVerifyPartialExport: verify re-reads a partial export's files (they
+// check out) and still does not say "done": the manifest names what the
+// export lacks, so it exits 3; once an export completes it, 0.
+func TestVerifyPartialExport(t *testing.T) {
+	since, _ := sandbox.ParseDate("2024-03-06")
+	until, _ := sandbox.ParseDate("2024-03-10")
+	limited, err := sandbox.New(sandbox.Options{Users: 1, Since: since, Until: until, NoGzip: true, Scopes: []string{"daily", "personal", "email"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { limited.Close() })
+	url, err := limited.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	t.Setenv("OURA_TOKEN", limited.Token(1))
+	out := filepath.Join(t.TempDir(), "out")
+	args := []string{"export", "--api-url", url, "--out", out, "--until", "2024-03-10", "--format", "csv", "--quiet",
+		"--collections", "daily_sleep,heartrate"}
+	if _, err := runCmd(t, args...); !errors.Is(err, ErrPartial) {
+		t.Fatalf("export without the heartrate scope: %v, want partial", err)
+	}
+	msg, err := runCmd(t, "verify", out)
+	if !errors.Is(err, ErrPartial) || !strings.Contains(Message(err), "it lacks heartrate") || !strings.Contains(msg, "verified") {
+		t.Fatalf("verify of the partial export: %v\n%s", err, msg)
+	}
+	full := apiWorld(t, nil) // the same account, every scope
+	args[2] = full
+	if _, err := runCmd(t, append(args, "--since", "2024-02-01")...); err != nil {
+		t.Fatalf("completing export: %v", err)
+	}
+	if msg, err := runCmd(t, "verify", out); err != nil {
+		t.Errorf("verify of the completed export: %v\n%s", err, msg)
+	}
+}

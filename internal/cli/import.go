@@ -195,14 +195,17 @@ func runImport(ctx context.Context, args []string, s Streams) error {
 		}
 		outs = append(outs, sk)
 	}
-	var notes []string
+	var notes, incomplete []string
 	for _, f := range res.Files {
 		if f.Kind == importer.KindUnknown || f.Skipped {
 			notes = append(notes, fmt.Sprintf("%s was not recognised: %s", f.File, f.Note))
 		}
+		if f.Skipped {
+			incomplete = append(incomplete, f.File)
+		}
 	}
 	built, err := exporter.Rebuild(ctx, exporter.RebuildOptions{Store: st, Collections: allCollections(), Sinks: outs, Root: root,
-		Tables: tables, ToolVersion: version(), Notes: notes})
+		Tables: tables, ToolVersion: version(), Notes: notes, Incomplete: incomplete})
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("interrupted: %w; the files read are stored in %s, run 'ouraexport import' again or any export to build the outputs",
@@ -238,8 +241,8 @@ func skippedError(skipped []importer.FileResult) error {
 	if len(skipped) == 1 {
 		n = "1 file was"
 	}
-	return fmt.Errorf("%w: %s not imported (%s): ouraexport does not read their kind (see the summary); "+
-		"the rest is imported; --keep-unrecognised keeps such files whole in the archive", ErrPartial, n, strings.Join(names, ", "))
+	return fmt.Errorf("%w: %s not imported (%s): the summary says why; the rest is imported "+
+		"(--keep-unrecognised keeps files of no kind ouraexport reads whole in the archive)", ErrPartial, n, strings.Join(names, ", "))
 }
 
 // removeUnused removes the export folder out that this run created, if it

@@ -84,6 +84,21 @@ func TestImportNothingSilentlyDropped(t *testing.T) {
 		})
 	}
 
+	t.Run("links in a folder", func(t *testing.T) {
+		linked := filepath.Join(t.TempDir(), "linked")
+		os.MkdirAll(linked, 0o700)
+		os.Symlink(good, filepath.Join(linked, "trends-link.csv"))
+		os.Symlink(filepath.Join(dir, "junk"), filepath.Join(linked, "elsewhere"))
+		out := filepath.Join(t.TempDir(), "out")
+		msg, err := runCmd(t, "import", linked, "--out", out)
+		if !errors.Is(err, ErrPartial) || !strings.Contains(Message(err), "elsewhere") {
+			t.Fatalf("got %v, want a partial import naming the link to a folder\n%s", err, msg)
+		}
+		if !strings.Contains(msg, "a symbolic link to a folder: not followed") || !strings.Contains(msg, "trends-link.csv") {
+			t.Errorf("summary:\n%s", msg)
+		}
+	})
+
 	t.Run("kept whole when asked", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "out")
 		msg, err := runCmd(t, "import", junk, "--keep-unrecognised", "--out", out)

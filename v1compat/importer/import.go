@@ -183,8 +183,25 @@ func (im *importer) path(p string) error {
 			}
 			return nil
 		}
-		if d.Type().IsRegular() {
+		switch {
+		case d.Type().IsRegular():
 			files = append(files, q)
+		case d.IsDir():
+		case d.Type()&fs.ModeSymlink != 0:
+			// A link to a file is read; one to a folder is not followed
+			// (it may loop), and says so.
+			if fi, err := os.Stat(q); err == nil && fi.Mode().IsRegular() {
+				files = append(files, q)
+			} else {
+				why := "a symbolic link to a folder: not followed"
+				if err != nil {
+					why = "a symbolic link that leads nowhere"
+				}
+				im.res.Files = append(im.res.Files, FileResult{File: q, Kind: KindNotFile, Docs: map[string]int{}, Skipped: true, Note: why})
+			}
+		default:
+			im.res.Files = append(im.res.Files, FileResult{File: q, Kind: KindNotFile, Docs: map[string]int{}, Skipped: true,
+				Note: "not a regular file (a device, socket or pipe): not read"})
 		}
 		return nil
 	})

@@ -29,6 +29,7 @@ const (
 	KindOutput    = "ouraexport output (skipped: import the archive instead)"
 	KindUnknown   = "unrecognised"
 	KindEmpty     = "empty (skipped)"
+	KindNotFile   = "not a regular file"
 )
 
 // Readable names the kinds of files the import reads, for messages.
