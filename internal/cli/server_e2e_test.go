@@ -102,7 +102,9 @@ func TestExportWrongServer(t *testing.T) {
 // TestExportRedirectElsewhere: an API server that redirects to another
 // server (here another port of the same host, where Go's own redirect
 // policy keeps the Authorization header) does not get the token sent
-// there: the run stops, exit 1, naming where it was sent.
+// there: the run stops, exit 1, naming where it was sent. (The other
+// server rejects what it gets, so that a client that follows the redirect
+// stops too.)
 func TestExportRedirectElsewhere(t *testing.T) {
 	var leaked, asked atomic.Int64
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -111,6 +113,7 @@ func TestExportRedirectElsewhere(t *testing.T) {
 			leaked.Add(1)
 		}
 		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
 		fmt.Fprint(w, `{"detail":"Invalid token"}`)
 	}))
 	defer other.Close()
@@ -120,6 +123,9 @@ func TestExportRedirectElsewhere(t *testing.T) {
 	defer api.Close()
 	out := filepath.Join(t.TempDir(), "out")
 	r, took := timed(t, 30*time.Second, []string{"OURA_TOKEN=the-secret-token"}, "export", "--api-url", api.URL, "--out", out)
+	if leaked.Load() != 0 {
+		t.Fatalf("the other server received the token %d times (%d requests)", leaked.Load(), asked.Load())
+	}
 	if r.code != 1 || took > 5*time.Second {
 		t.Errorf("exit %d after %s, want 1 within 5s: %s", r.code, took, r.stderr)
 	}
