@@ -21,8 +21,8 @@ import (
 // range is there. One sandbox history, wider than the range on both sides,
 // serves v2, v1, both, and a cohort.
 func TestExportExactRange(t *testing.T) {
-	since, _ := sandbox.ParseDate("2023-12-20")
-	until, _ := sandbox.ParseDate("2024-02-12")
+	since, _ := sandbox.ParseDate("2023-12-28")
+	until, _ := sandbox.ParseDate("2024-01-14")
 	sb, err := sandbox.New(sandbox.Options{Users: 2, Since: since, Until: until, NoGzip: true})
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +42,7 @@ func TestExportExactRange(t *testing.T) {
 	}
 	os.WriteFile(accounts, []byte("p1 p1.token\np2 p2.token\n"), 0o600)
 
-	const from, to = "2024-01-01", "2024-01-31"
+	const from, to = "2024-01-01", "2024-01-10"
 	// What the range holds: the server's own documents of those days (a
 	// time series' by the UTC day of its samples), one row each.
 	want := map[string]map[string]int{} // participant folder, table: rows

@@ -248,7 +248,7 @@ func (c *Client) Get(ctx context.Context, path string, query url.Values, check f
 			why := "not JSON"
 			switch ct := hdr.Get("Content-Type"); {
 			case ct != "" && !strings.Contains(ct, "json"):
-				cerr = fmt.Errorf("the response is %s, not JSON", ct)
+				cerr = fmt.Errorf("the response is %s, not JSON", plainText(ct, 100))
 			case check != nil:
 				cerr = check(body)
 				if cerr != nil {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // What the client trusts a server with, and what it takes from it: the
@@ -32,13 +34,33 @@ type NotAPIError struct {
 }
 
 func (e *NotAPIError) Error() string {
-	ct := e.ContentType
+	ct := plainText(e.ContentType, 100)
 	if ct == "" {
 		ct = "no content type"
 	}
 	return fmt.Sprintf("%s is not the Oura API: it answered HTTP %d with %s (%s), starting %q; "+
 		"check --api-url (a captive portal, a proxy's login page or a wrong address answers like this)",
-		e.URL, e.Status, ct, e.Reason, e.Head)
+		e.URL, e.Status, ct, plainText(e.Reason, 200), e.Head)
+}
+
+// plainText returns s as one line of at most n bytes of plain text: a
+// server's control characters (escape sequences) must not reach the
+// user's terminal.
+func plainText(s string, n int) string {
+	s = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))), " ")
+	if len(s) > n {
+		cut := n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "..."
+	}
+	return s
 }
 
 // Unwrap returns ErrNotAPI.

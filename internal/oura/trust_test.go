@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 func listCheck(b []byte) error {
@@ -205,4 +207,22 @@ func TestClientBodyLimit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzNotAPIError: whatever a wrong server sends (content type, body), the
+// message is one line of valid UTF-8 without control characters.
+func FuzzNotAPIError(f *testing.F) {
+	f.Add("text/html", []byte("<!DOCTYPE html>\n<title>x</title>"), "not JSON")
+	f.Add("text/plain\x1b[31m", []byte("\x1b]0;pwned\x07\xff\xfe"), "bad\nreason")
+	f.Fuzz(func(t *testing.T, ctype string, body []byte, reason string) {
+		msg := (&NotAPIError{URL: "http://127.0.0.1:1/v2/x", Status: 200, ContentType: ctype, Head: head(body), Reason: reason}).Error()
+		if !utf8.ValidString(msg) {
+			t.Fatalf("not UTF-8: %q", msg)
+		}
+		for _, r := range msg {
+			if unicode.IsControl(r) {
+				t.Fatalf("control character %U in %q", r, msg)
+			}
+		}
+	})
 }
