@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 
 	"github.com/ouraexport/ouraexport/internal/oura"
 	"github.com/ouraexport/ouraexport/sinks"
@@ -71,7 +72,22 @@ func ExportAccount(ctx context.Context, o AccountOptions) (*Result, error) {
 		fetch.Progress = o.Progress(client.Stats())
 	}
 	if fetch.DryRun {
-		plan, err := Fetch(ctx, fetch, nil)
+		// An API the server retired is asked once, as an export would.
+		retired, err := probeAPIs(ctx, client, fetch.Collections)
+		if err != nil {
+			return &Result{Requests: client.Stats().Requests.Load()}, err
+		}
+		all := fetch.Collections
+		fetch.Collections = slices.DeleteFunc(slices.Clone(all), func(c *Collection) bool { return retired[c] != nil })
+		var plan *FetchResult
+		if len(fetch.Collections) > 0 {
+			plan, err = Fetch(ctx, fetch, nil)
+		} else {
+			plan = &FetchResult{Until: fetch.Until, Account: st.State.Account}
+		}
+		if plan != nil {
+			plan.Collections = withRetired(all, plan.Collections, retired)
+		}
 		res := &Result{Fetch: plan}
 		res.Requests = client.Stats().Requests.Load()
 		return res, err

@@ -25,8 +25,8 @@ const (
 type BuildOptions struct {
 	Store *Store
 	Sinks []sinks.Sink
-	// Since and Until (days, inclusive) bound the documents of date
-	// collections that reach the outputs; zero: no bound.
+	// Since and Until (days, inclusive) bound the rows that reach the
+	// outputs, by each table's dated column (see days.go); zero: no bound.
 	Since, Until time.Time
 	// BatchRows is how many rows a batch holds (default 8192).
 	BatchRows int
@@ -56,11 +56,18 @@ type Builder struct {
 	primary  bool                   // building v2: rows are written unchecked and claim their keys
 	first    time.Time              // the earliest and latest day of the documents built
 	last     time.Time
+	gen      int                            // the store generation of the document being built
+	genRows  map[int]map[string]int64       // top-level rows written, by generation and table
+	top      map[*Collection]*schema.Table  // the top-level table of a v2 collection
+	days     days                           // the days the outputs hold
+	datedCol map[*schema.Table]datedColumns // where each table's rows are dated
 
 	// The merge of a lower source maps each document into scratch first.
 	scratch   *schema.Mapper
 	kept      int              // rows of the current document written
 	produced  int              // rows it mapped to
+	tops      int              // its top-level rows
+	trimmed   int              // its top-level rows outside the days asked for
 	dropped   map[dropKey]bool // its top-level rows left out, by table and id
 	scratchEr error            // an error of copying into the outputs
 }
@@ -75,7 +82,9 @@ func NewBuilder(ctx context.Context, o BuildOptions) *Builder {
 	if o.BatchRows <= 0 {
 		o.BatchRows = 8192
 	}
-	b := &Builder{o: o, ctx: ctx, docs: map[string]int64{}, out: newFanout(ctx, o.Sinks), merge: newMerger(), dropped: map[dropKey]bool{}}
+	b := &Builder{o: o, ctx: ctx, docs: map[string]int64{}, out: newFanout(ctx, o.Sinks), merge: newMerger(), dropped: map[dropKey]bool{},
+		days: dayRange(o.Since, o.Until), datedCol: map[*schema.Table]datedColumns{}, genRows: map[int]map[string]int64{},
+		top: map[*Collection]*schema.Table{}}
 	if o.Tables != nil {
 		b.declared = map[*schema.Table]bool{}
 		for _, t := range o.Tables {
@@ -93,6 +102,21 @@ func (b *Builder) Close() error { return b.out.close() }
 
 // Docs returns how many documents of each collection reached the outputs.
 func (b *Builder) Docs() map[string]int64 { return b.docs }
+
+// RowsByGen returns how many top-level rows of each table reached the
+// outputs from the documents of each store generation (an export's run,
+// an imported file: exporter.ImportRecord.Gen).
+func (b *Builder) RowsByGen() map[int]map[string]int64 { return b.genRows }
+
+// count adds a top-level row of t from the current generation.
+func (b *Builder) count(t *schema.Table) {
+	m := b.genRows[b.gen]
+	if m == nil {
+		m = map[string]int64{}
+		b.genRows[b.gen] = m
+	}
+	m[t.Name]++
+}
 
 // Days returns the first and last day of the dated documents built (zero
 // when there were none).
@@ -137,6 +161,7 @@ func (b *Builder) Collection(c *Collection) error {
 	sort.SliceStable(parts, func(i, j int) bool { return parts[i].cover.From.Before(parts[j].cover.From) })
 	seen := map[string]struct{}{}
 	for _, p := range parts {
+		b.gen = p.seg.Gen
 		err := b.o.Store.Read(p.seg, func(doc []byte) error {
 			if err := b.ctx.Err(); err != nil {
 				return err
@@ -148,9 +173,10 @@ func (b *Builder) Collection(c *Collection) error {
 					return nil
 				case ok && !p.seg.Whole() && (key.Before(p.cover.From) || !key.Before(p.cover.To)):
 					return nil
-				case ok && c.Kind == ByDate && !b.o.Since.IsZero() && key.Before(b.o.Since):
-					return nil
-				case ok && c.Kind == ByDate && !b.o.Until.IsZero() && key.After(b.o.Until):
+				case b.primary && !b.days.holdsDoc(c, doc):
+					// A v2 document is its table's row: its key is the dated
+					// column. Other sources are trimmed row by row (their
+					// keys are not their rows' days: v1's summary_date).
 					return nil
 				}
 			}
@@ -189,6 +215,16 @@ func (b *Builder) direct(c *Collection, doc []byte) error {
 	}
 	b.docs[c.Name]++
 	b.dated(c, doc)
+	t, ok := b.top[c]
+	if !ok {
+		if ts := TablesOf(c); len(ts) > 0 && b.wants(ts[0]) {
+			t = ts[0]
+		}
+		b.top[c] = t
+	}
+	if t != nil {
+		b.count(t) // a v2 document is one row of its collection's table
+	}
 	return c.mapDoc(b.mapper, doc)
 }
 
@@ -198,7 +234,7 @@ func (b *Builder) direct(c *Collection, doc []byte) error {
 // archive keeps every one) or when it added a row or maps to none at all
 // (imported files: a record another file supplied too is kept once).
 func (b *Builder) merged(c *Collection, doc []byte, always bool) error {
-	b.kept, b.produced = 0, 0
+	b.kept, b.produced, b.tops, b.trimmed = 0, 0, 0, 0
 	clear(b.dropped)
 	if err := c.mapDoc(b.scratch, doc); err != nil {
 		return err
@@ -208,6 +244,9 @@ func (b *Builder) merged(c *Collection, doc []byte, always bool) error {
 			return b.scratchEr
 		}
 		return err
+	}
+	if b.tops > 0 && b.trimmed == b.tops {
+		return nil // outside the days asked for: in no output, raw/ included
 	}
 	if !always && b.produced > 0 && b.kept == 0 {
 		return nil
@@ -228,10 +267,21 @@ func (b *Builder) emitScratch(batch *schema.Batch) error {
 	want := b.wants(t)
 	if t.Parent == "" {
 		idCol := t.Index(schema.ColID)
+		dc, ok := b.datedCol[t]
+		if !ok {
+			dc = datedOf(t)
+			b.datedCol[t] = dc
+		}
 		for i := range batch.Len() {
 			id := ""
 			if idCol >= 0 && batch.Cols[idCol].Valid[i] {
 				id = batch.Cols[idCol].Str[i]
+			}
+			b.tops++
+			if !b.days.holdsRow(batch, i, dc) {
+				b.trimmed++
+				b.dropped[dropKey{t.Name, id}] = true
+				continue
 			}
 			if !want || !b.merge.admit(batch, i) {
 				b.dropped[dropKey{t.Name, id}] = true
@@ -242,6 +292,7 @@ func (b *Builder) emitScratch(batch *schema.Batch) error {
 				return err
 			}
 			b.kept++
+			b.count(t)
 		}
 		return nil
 	}
@@ -310,6 +361,7 @@ func (b *Builder) Imports(cs []*Collection) error {
 	for _, g := range gens {
 		for _, s := range byGen[g] {
 			b.merge.setLevel(mergeLevel(s.c, g))
+			b.gen = g
 			c := s.c
 			if seen[c] == nil {
 				seen[c] = map[string]struct{}{}

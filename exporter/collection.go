@@ -49,6 +49,11 @@ type Collection struct {
 	// documents are found whatever the server's boundary semantics; the
 	// engine keeps only the documents whose key falls inside the window.
 	Margin int
+	// Spread is how many days a document's rows may lie from its key
+	// (v1's summary_date is the day before the day its readiness stands
+	// for): the fetch reaches that many days further on either side of the
+	// days asked for, and the build trims the rows to them.
+	Spread int
 	// Query returns the query parameters for the window [from, to).
 	Query func(from, to time.Time) url.Values
 	// Decode splits a response body into documents and the next page's token ("" for none).
@@ -64,6 +69,26 @@ type Collection struct {
 	// the archive's raw/ folder), in no table: files an import did not
 	// recognise, a collection the schema does not model yet.
 	Raw bool
+}
+
+// accept reads an answer of c: its documents and the next page's token, or
+// why the answer is not one of c's (Decode, then Check on every document).
+func (c *Collection) accept(body []byte) ([]json.RawMessage, string, error) {
+	docs, next, err := c.Decode(body)
+	if err != nil {
+		return nil, "", err
+	}
+	for i, d := range docs {
+		if c.Check != nil {
+			err = c.Check(d)
+		} else if !json.Valid(d) {
+			err = errors.New("not valid JSON")
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("document %d: %w", i, err)
+		}
+	}
+	return docs, next, nil
 }
 
 func (c *Collection) mapDoc(m *schema.Mapper, doc []byte) error {

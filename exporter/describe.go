@@ -10,6 +10,16 @@ import (
 // Describe returns a one-line explanation of why a collection could not be
 // fetched, saying what it means for the user.
 func Describe(err error) string {
+	// A server that is not the API, or that redirects elsewhere, says it
+	// all in its own words.
+	var ne *oura.NotAPIError
+	if errors.As(err, &ne) {
+		return ne.Error()
+	}
+	var re *oura.RedirectError
+	if errors.As(err, &re) {
+		return re.Error()
+	}
 	var ae *oura.APIError
 	if errors.As(err, &ae) {
 		switch ae.Status {

@@ -47,6 +47,10 @@ type Result struct {
 	Warnings                                      []schema.Warning
 	Elapsed                                       time.Duration
 	Requests, Retries, RateLimited, Faults, Bytes int64
+	// RowsByGen counts the top-level rows in the outputs by the store
+	// generation they came from (Builder.RowsByGen): for an import, what
+	// each file became.
+	RowsByGen map[int]map[string]int64
 	// Meta is what the outputs say about the export.
 	Meta sinks.Meta
 }
@@ -189,6 +193,7 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 	}
 	res.Docs = b.Docs()
 	res.Warnings = b.Warnings()
+	res.RowsByGen = b.RowsByGen()
 	failed := res.Failed()
 	var total int64
 	for _, n := range res.Docs {
@@ -217,6 +222,7 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 	}
 	for _, f := range failed {
 		meta.Notes = append(meta.Notes, fmt.Sprintf("%s is incomplete: %s", f.Collection.Name, Describe(f.Err)))
+		meta.Incomplete = append(meta.Incomplete, f.Collection.Name)
 	}
 	if err := commit(ctx, o.Sinks, o.Root, meta, res); err != nil {
 		return res, err
@@ -289,8 +295,9 @@ func commit(ctx context.Context, outs []sinks.Sink, root sinks.Dir, meta sinks.M
 	return nil
 }
 
-// probeAPIs asks each API other than v2 once, with its first collection,
-// and returns the collections of those the server answered 404, 410 or 401.
+// probeAPIs asks each API other than v2 once, with its first collection
+// that is not a bare document, and returns the collections of those the
+// server answered 404, 410 or 401.
 func probeAPIs(ctx context.Context, client *oura.Client, colls []*Collection) (map[*Collection]*RetiredError, error) {
 	out := map[*Collection]*RetiredError{}
 	probed := map[string]*RetiredError{}
@@ -314,9 +321,11 @@ func probeAPIs(ctx context.Context, client *oura.Client, colls []*Collection) (m
 }
 
 func probe(ctx context.Context, client *oura.Client, colls []*Collection, api string) (*RetiredError, error) {
+	// A route with an envelope of its own tells the API from another
+	// server's JSON best: a bare object (v1's userinfo) could be anything.
 	var c *Collection
 	for _, x := range colls {
-		if x.API == api && (c == nil || x.Kind == Single && c.Kind != Single) {
+		if x.API == api && (c == nil || c.Kind == Single && x.Kind != Single) {
 			c = x
 		}
 	}
@@ -325,7 +334,10 @@ func probe(ctx context.Context, client *oura.Client, colls []*Collection, api st
 		today := dayOf(time.Now())
 		q = c.Query(today.AddDate(0, 0, -1), today)
 	}
-	_, err := client.Get(ctx, c.Path, q, nil)
+	_, err := client.Get(ctx, c.Path, q, func(body []byte) error {
+		_, _, err := c.accept(body)
+		return err
+	})
 	var ae *oura.APIError
 	switch {
 	case err == nil:
@@ -334,6 +346,8 @@ func probe(ctx context.Context, client *oura.Client, colls []*Collection, api st
 		return nil, ctx.Err()
 	case errors.As(err, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusGone || ae.Status == http.StatusUnauthorized):
 		return &RetiredError{API: api, Status: ae.Status, Path: c.Path}, nil
+	case fatal(err):
+		return nil, err
 	}
 	return nil, nil // anything else: the fetch meets it and reports it per collection
 }
@@ -382,6 +396,9 @@ type RebuildOptions struct {
 	ToolVersion string
 	// Notes are added to the outputs' notes.
 	Notes []string
+	// Incomplete names what the outputs lack (sinks.Meta.Incomplete): the
+	// files an import skipped.
+	Incomplete []string
 }
 
 // Rebuild writes the outputs from the store alone, without asking any
@@ -434,7 +451,7 @@ func Rebuild(ctx context.Context, o RebuildOptions) (*Result, error) {
 	if err != nil {
 		return res, err
 	}
-	res.Docs, res.Warnings = b.Docs(), b.Warnings()
+	res.Docs, res.Warnings, res.RowsByGen = b.Docs(), b.Warnings(), b.RowsByGen()
 	meta := sinks.Meta{
 		ToolVersion:   o.ToolVersion,
 		SchemaVersion: schema.Version,
@@ -442,6 +459,7 @@ func Rebuild(ctx context.Context, o RebuildOptions) (*Result, error) {
 		Subject:       sinks.Subject{ID: o.Store.State.Account, Email: o.Store.State.Email},
 		Counts:        res.Docs,
 		Notes:         o.Notes,
+		Incomplete:    o.Incomplete,
 	}
 	if first, last := b.Days(); !first.IsZero() {
 		meta.Period = sinks.Period{Since: first.Format(time.DateOnly), Until: last.Format(time.DateOnly)}

@@ -203,7 +203,7 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 	}
 	account, email, infoErr := f.fetchAccount(ctx, info)
 	if infoErr != nil {
-		if errors.Is(infoErr, oura.ErrUnauthorized) || ctx.Err() != nil {
+		if errors.Is(infoErr, oura.ErrUnauthorized) || fatal(infoErr) || ctx.Err() != nil {
 			return nil, infoErr
 		}
 		var ae *oura.APIError
@@ -289,7 +289,7 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 	for _, c := range o.Collections {
 		switch c.Kind {
 		case ByDate:
-			js, err := f.planRange(c, span{f.since, f.until.Add(day)})
+			js, err := f.planRange(c, span{f.since.AddDate(0, 0, -c.Spread), f.until.AddDate(0, 0, 1+c.Spread)})
 			if err != nil {
 				return nil, err
 			}

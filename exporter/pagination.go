@@ -91,20 +91,8 @@ func (f *fetcher) fetchWindow(ctx context.Context, j *job, each func(doc []byte)
 		var next string
 		_, err := f.o.Client.Get(ctx, c.Path, q, func(body []byte) error {
 			var err error
-			if docs, next, err = c.Decode(body); err != nil {
-				return err
-			}
-			for i, d := range docs {
-				if c.Check != nil {
-					err = c.Check(d)
-				} else if !json.Valid(d) {
-					err = errors.New("not valid JSON")
-				}
-				if err != nil {
-					return fmt.Errorf("document %d: %w", i, err)
-				}
-			}
-			return nil
+			docs, next, err = c.accept(body)
+			return err
 		})
 		if err != nil {
 			return nil, "", fmt.Errorf("%s%s: %w", c.Name, describeWindow(j), err)

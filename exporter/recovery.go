@@ -18,7 +18,14 @@ func retryWindow(err error) bool {
 	if errors.As(err, &ae) {
 		return ae.Status >= 500
 	}
-	return !errors.Is(err, context.Canceled) && !errors.Is(err, oura.ErrUnauthorized)
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, oura.ErrUnauthorized) && !errors.Is(err, oura.ErrTooLarge) &&
+		!fatal(err)
+}
+
+// fatal reports whether err ends the whole fetch: the server is not the
+// Oura API, or it sent the request to another server.
+func fatal(err error) bool {
+	return errors.Is(err, oura.ErrNotAPI) || errors.As(err, new(*oura.RedirectError))
 }
 
 // run fetches one job and does the bookkeeping.
@@ -43,8 +50,10 @@ func (f *fetcher) run(ctx context.Context, j *job) error {
 		}
 		f.mu.Unlock()
 		f.add(more)
-	case errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusUnprocessableEntity) && f.canHalve(j):
-		// The server may refuse windows this long: probe with half of it.
+	case (errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusUnprocessableEntity) ||
+		errors.Is(err, oura.ErrTooLarge)) && f.canHalve(j):
+		// The server may refuse windows this long, or answer them with
+		// more than a page may hold: probe with half of it.
 		f.mu.Lock()
 		cs := f.colls[j.c]
 		half := j.to.Sub(j.from) / 2
@@ -68,7 +77,7 @@ func (f *fetcher) run(ctx context.Context, j *job) error {
 		next := *j
 		next.attempt++
 		f.add([]*job{&next})
-	case errors.Is(err, oura.ErrUnauthorized):
+	case errors.Is(err, oura.ErrUnauthorized) || fatal(err):
 		return fmt.Errorf("%s: %w", j.c.Name, err)
 	default:
 		f.mu.Lock()

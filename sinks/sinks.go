@@ -196,6 +196,11 @@ type Meta struct {
 	// Notes are sentences for people: what is missing and why, what was
 	// repaired, anything a reader of the export should know.
 	Notes []string `json:"notes,omitempty"`
+	// Incomplete names what the export lacks: the collections it could not
+	// export completely, the files an import skipped (the Notes say why).
+	// It is empty for a complete export; verify reports an export that
+	// has it as partial.
+	Incomplete []string `json:"incomplete,omitempty"`
 }
 
 // Subject is the person the data is about.

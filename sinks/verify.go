@@ -44,6 +44,9 @@ type Report struct {
 	Rows int64
 	// Problems lists everything wrong, one per line, sorted by path.
 	Problems []Problem
+	// Incomplete is what the manifest says the export lacks
+	// (Meta.Incomplete): its files may all check out, but it is partial.
+	Incomplete []string
 }
 
 // OK reports whether Verify found nothing wrong.
@@ -128,7 +131,7 @@ func verifyTree(ctx context.Context, t tree) (Report, error) {
 	}
 	m, err := DecodeManifest(io.NewSectionReader(mf.r, 0, mf.size))
 	mf.close()
-	var rep Report
+	rep := Report{Incomplete: m.Incomplete}
 	manifestOK := err == nil
 	if !manifestOK {
 		// Without a manifest nothing can be reconciled; still re-read every

@@ -33,7 +33,8 @@ func Envelope(k Kind) string {
 // it keeps each record in the one window its key falls in. Sleep and
 // activity are placed by the instant they start (bedtime_start, day_start)
 // and fetched 180 and 90 days at a time, so an answer stays near a
-// megabyte; readiness and bedtime are small and dated by their v1 date.
+// megabyte; readiness and bedtime are small and dated by their v1 date
+// (readiness's the day before the day it stands for: Spread).
 // Each record is checked with Check and mapped with Map (origin v1) into
 // the tables of its v2 twin (Tables).
 func Collections() []*exporter.Collection {
@@ -44,7 +45,7 @@ func Collections() []*exporter.Collection {
 			MaxWindow: 180 * day, Query: instantQuery, Decode: envelope(Sleep), Check: checker(Sleep), Map: mapper(Sleep, schema.OriginV1)},
 		{Name: "v1_activity", API: exporter.APIv1, Path: "/v1/activity", Kind: exporter.ByInstant, Key: "day_start",
 			MaxWindow: 90 * day, Query: instantQuery, Decode: envelope(Activity), Check: checker(Activity), Map: mapper(Activity, schema.OriginV1)},
-		{Name: "v1_readiness", API: exporter.APIv1, Path: "/v1/readiness", Kind: exporter.ByDate, Key: "summary_date", Margin: 1,
+		{Name: "v1_readiness", API: exporter.APIv1, Path: "/v1/readiness", Kind: exporter.ByDate, Key: "summary_date", Margin: 1, Spread: 1,
 			Query: dateQuery, Decode: envelope(Readiness), Check: checker(Readiness), Map: mapper(Readiness, schema.OriginV1)},
 		{Name: "v1_bedtime", API: exporter.APIv1, Path: "/v1/bedtime", Kind: exporter.ByDate, Key: "date", Margin: 1,
 			Query: dateQuery, Decode: envelope(Bedtime), Check: checker(Bedtime), Map: mapper(Bedtime, schema.OriginV1)},

@@ -178,9 +178,10 @@ func TestMergeV1UnderV2(t *testing.T) {
 }
 
 // TestMergeKeepsV1OnlyRecords: v1 fetched over the whole history, then v2
-// from a later day on into the same folder. The outputs hold v2's rows
-// where v2 has the record, v1's before, each record once, and child rows
-// only with their parent.
+// from a later day on into the same folder. That export's outputs hold only
+// the days it asked for; a build of the whole store holds v2's rows where
+// v2 has the record, v1's before, each record once, and child rows only
+// with their parent.
 func TestMergeKeepsV1OnlyRecords(t *testing.T) {
 	w := newWorld(t, "2024-01-01", "2024-01-14", nil)
 	out := t.TempDir()
@@ -189,6 +190,14 @@ func TestMergeKeepsV1OnlyRecords(t *testing.T) {
 	}
 	cut := w.Since.AddDate(0, 0, 6)
 	if _, err := export(t, w, out, v2Subset(v1Twins...), func(o *exporter.FetchOptions) { o.Since = cut }); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range tableRows(t, out)["daily_activity"] {
+		if d := r["day"].(string); d < cut.Format("2006-01-02") {
+			t.Errorf("the export --since %s holds daily_activity of %s (%v)", cut.Format("2006-01-02"), d, r["origin"])
+		}
+	}
+	if _, err := w.Rebuild(t, out); err != nil {
 		t.Fatal(err)
 	}
 	rows := tableRows(t, out)
@@ -275,6 +284,9 @@ func TestV1Retired(t *testing.T) {
 	_, err = export(t, w, kept, append(v2Subset("daily_activity"), v1compat.Collections()...), func(o *exporter.FetchOptions) { o.Since = cut })
 	if !errors.Is(err, exporter.ErrPartial) {
 		t.Fatalf("v1,v2 after v1 was retired: %v", err)
+	}
+	if _, err := w.Rebuild(t, kept); err != nil {
+		t.Fatal(err)
 	}
 	origins := map[any]int{}
 	for _, r := range tableRows(t, kept)["daily_activity"] {

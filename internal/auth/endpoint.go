@@ -78,11 +78,25 @@ var (
 )
 
 func (a *App) httpClient() *http.Client {
+	hc := &http.Client{Timeout: grantTimeout}
 	if a.HTTP != nil {
-		return a.HTTP
+		c := *a.HTTP
+		hc = &c
 	}
-	return &http.Client{Timeout: grantTimeout}
+	hc.CheckRedirect = refuseRedirect
+	return hc
 }
+
+// refuseRedirect is the redirect policy of token and revoke requests: a
+// token endpoint answers, it does not redirect, and following a 307 or
+// 308 would send the form (a refresh token, the client secret) wherever
+// the server points.
+func refuseRedirect(req *http.Request, _ []*http.Request) error {
+	return fmt.Errorf("%w to %s://%s%s: refused, so that no secret goes there", errRedirected, req.URL.Scheme, req.URL.Host, req.URL.Path)
+}
+
+// errRedirected marks a token request the server redirected: not transient.
+var errRedirected = errors.New("the endpoint redirected the request")
 
 // oauthConfig returns the x/oauth2 configuration for tokenURL. Client
 // credentials go in the form, as Oura documents.
@@ -160,6 +174,9 @@ func transient(err error) bool {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		return re.Response != nil && (re.Response.StatusCode >= 500 || re.Response.StatusCode == http.StatusTooManyRequests)
+	}
+	if errors.Is(err, errRedirected) {
+		return false
 	}
 	var ue *url.Error
 	var ne net.Error

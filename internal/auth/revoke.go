@@ -20,6 +20,9 @@ func Revoke(ctx context.Context, hc *http.Client, revokeURL, token string) error
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
+	c := *hc
+	c.CheckRedirect = refuseRedirect
+	hc = &c
 	form := url.Values{"token": {token}, "access_token": {token}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, revokeURL, strings.NewReader(form.Encode()))
 	if err != nil {

@@ -356,7 +356,7 @@ func printCohortPlan(w io.Writer, res *cohort.Result) {
 	fmt.Fprintln(tw, "participant\taccount\thistory\twindows\trequests\t")
 	total := 0
 	for _, p := range res.Participants {
-		if p.Plan == nil || p.Err != nil {
+		if p.Plan == nil || p.Status == cohort.Failed {
 			reason := "no plan"
 			if p.Err != nil {
 				reason = cohort.Describe(p.Err)
@@ -364,9 +364,13 @@ func printCohortPlan(w io.Writer, res *cohort.Result) {
 			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\n", p.Account.ID, reason)
 			continue
 		}
+		reason := ""
+		if p.Err != nil {
+			reason = cohort.Describe(p.Err)
+		}
 		total += p.Plan.Estimate
-		fmt.Fprintf(tw, "%s\t%s\t%s to %s\t%d\t%d\t\n", p.Account.ID, orUnknown(p.Plan.Account),
-			p.Plan.Since.Format(time.DateOnly), p.Plan.Until.Format(time.DateOnly), len(p.Plan.Plan), p.Plan.Estimate)
+		fmt.Fprintf(tw, "%s\t%s\t%s to %s\t%d\t%d\t%s\n", p.Account.ID, orUnknown(p.Plan.Account),
+			p.Plan.Since.Format(time.DateOnly), p.Plan.Until.Format(time.DateOnly), len(p.Plan.Plan), p.Plan.Estimate, reason)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n%d participants, about %d requests.\n", len(res.Participants), total)
@@ -447,10 +451,32 @@ func cohortVerified(w io.Writer, path string, rep *cohort.Report) error {
 		}
 		return fmt.Errorf("verify %s: %d %s found; the cohort is damaged or incomplete", path, n, noun)
 	}
+	for _, e := range rep.Partial {
+		fmt.Fprintf(w, "%s/: partial: %s\n", e.Folder, e.Error)
+	}
 	fmt.Fprintf(w, "verified %d participants, %d files, %d rows", rep.Participants, rep.Files, rep.Rows)
 	if n := len(rep.NotExported); n > 0 {
-		fmt.Fprintf(w, "; %d participants were not exported (listed above)", n)
+		fmt.Fprintf(w, "; %s not exported (listed above)", participantsWere(n))
 	}
 	fmt.Fprintln(w)
+	var lacks []string
+	if n := len(rep.NotExported); n > 0 {
+		lacks = append(lacks, participantsWere(n)+" not exported")
+	}
+	if n := len(rep.Partial); n > 0 {
+		lacks = append(lacks, participantsWere(n)+" exported partially")
+	}
+	if len(lacks) > 0 {
+		return fmt.Errorf("%w: verify %s: every file checks out, but the cohort is incomplete: %s (listed above)",
+			ErrPartial, path, strings.Join(lacks, ", "))
+	}
 	return nil
+}
+
+// participantsWere says "1 participant was" or "n participants were".
+func participantsWere(n int) string {
+	if n == 1 {
+		return "1 participant was"
+	}
+	return fmt.Sprintf("%d participants were", n)
 }

@@ -121,8 +121,9 @@ func TestCohortCommand(t *testing.T) {
 	if partial != 1 {
 		t.Errorf("%d shards were partial, want the one that owns p3", partial)
 	}
+	// Every file checks out, but p3 was not exported: partial (exit 3).
 	out, stderr, err := cohortCmd("verify", "s3://exports/study")
-	if err != nil {
+	if !errors.Is(err, ErrPartial) || !strings.Contains(Message(err), "1 participant was not exported") {
 		t.Fatalf("verify: %v\n%s%s", err, out, stderr)
 	}
 	if !strings.Contains(out, "verified 3 participants") || !strings.Contains(out, "participant=p3/: not exported") {
@@ -152,7 +153,7 @@ func TestCohortCommand(t *testing.T) {
 	if _, stderr, err := cohortCmd(append(base, "--accounts", accounts, "--out", local, "--quiet")...); !errors.Is(err, ErrPartial) {
 		t.Fatalf("local cohort: %v, want partial\n%s", err, stderr)
 	}
-	if out, _, err := cohortCmd("verify", local); err != nil || !strings.Contains(out, "verified 3 participants") {
-		t.Errorf("verify of the local cohort: %v\n%s", err, out)
+	if out, _, err := cohortCmd("verify", local); !errors.Is(err, ErrPartial) || !strings.Contains(out, "verified 3 participants") {
+		t.Errorf("verify of the local cohort (p3 not exported: partial): %v\n%s", err, out)
 	}
 }

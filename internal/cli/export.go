@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/ouraexport/ouraexport/exporter"
@@ -129,7 +128,7 @@ func exportInto(ctx context.Context, o exportOptions, s Streams, log *slog.Logge
 		return usagef("export", "--api-url: %v", errors.Unwrap(err))
 	case o.dryRun && err == nil:
 		printPlan(s.Out, res.Fetch, res.Requests)
-		return nil
+		return planError(res)
 	case o.dryRun || res == nil:
 		return describeExportError(err)
 	}
@@ -245,6 +244,8 @@ func describeExportError(err error) error {
 		return fmt.Errorf("%w: the API rejected the access token%s: log in again with 'ouraexport auth login', or check $OURA_TOKEN or --token-file", ErrAuthNeeded, detail)
 	case errors.Is(err, exporter.ErrOtherAccount), errors.Is(err, exporter.ErrStoreFormat):
 		return fmt.Errorf("%w: %w", ErrBadInput, err)
+	case errors.Is(err, oura.ErrNotAPI), errors.As(err, new(*oura.RedirectError)):
+		return errors.New(exporter.Describe(err)) // a wrong server: the run failed (exit 1)
 	}
 	return err
 }
@@ -280,57 +281,6 @@ func nothingExported(res *exporter.Result) error {
 		return fmt.Errorf("%w: nothing could be exported: the API answered 403 (forbidden) for every collection; %s", ErrPartial, lapsedHint)
 	}
 	return fmt.Errorf("nothing could be exported: %s", exporter.Describe(res.Failed()[0].Err))
-}
-
-// printPlan writes a dry run's plan.
-func printPlan(w io.Writer, res *exporter.FetchResult, requests int64) {
-	type row struct {
-		windows  int
-		from, to time.Time
-	}
-	per := map[string]*row{}
-	for _, p := range res.Plan {
-		r := per[p.Collection]
-		if r == nil {
-			r = &row{from: p.From, to: p.To}
-			per[p.Collection] = r
-		}
-		r.windows++
-		if p.From.Before(r.from) {
-			r.from = p.From
-		}
-		if p.To.After(r.to) {
-			r.to = p.To
-		}
-	}
-	fmt.Fprintf(w, "Plan for account %s, history %s to %s:\n\n", orUnknown(res.Account), res.Since.Format(time.DateOnly), res.Until.Format(time.DateOnly))
-	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "collection\twindows\tfrom\tto")
-	windows := 0
-	for _, c := range res.Collections {
-		r := per[c.Collection.Name]
-		switch {
-		case c.Err != nil:
-			fmt.Fprintf(tw, "%s\t-\t%s\t\n", c.Collection.Name, exporter.Describe(c.Err))
-		case r == nil && (c.Collection.Kind == exporter.Single || c.Collection.Kind == exporter.Paged):
-			fmt.Fprintf(tw, "%s\t1\t(whole)\t\n", c.Collection.Name)
-			windows++
-		case r == nil:
-			fmt.Fprintf(tw, "%s\t0\t(up to date)\t\n", c.Collection.Name)
-		default:
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", c.Collection.Name, r.windows, r.from.Format(time.DateOnly), r.to.Add(-time.Second).Format(time.DateOnly))
-			windows += r.windows
-		}
-	}
-	tw.Flush()
-	est := res.Estimate
-	fmt.Fprintf(w, "\n%d windows, about %d requests (%d made to plan).\n", windows, est, requests)
-	// Oura allows 5000 requests per 5 minutes.
-	if est > 5000 {
-		fmt.Fprintf(w, "Under the rate limit of 5000 requests per 5 minutes this takes at least %s.\n", (time.Duration(est-5000) * 300 * time.Second / 5000).Round(time.Second))
-	} else {
-		fmt.Fprintln(w, "That is within the rate limit of 5000 requests per 5 minutes: it is limited only by the server's speed.")
-	}
 }
 
 func orUnknown(s string) string {

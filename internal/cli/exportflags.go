@@ -25,8 +25,9 @@ stored by 'ouraexport auth login'. It is never accepted as a flag value.`
 const exportNotes = cohortNotes + `
 
 Exit status: 0 done; 1 failed; 2 bad usage or input; 3 partial (some
-collections or participants could not be exported, the rest are complete);
-4 login needed; 130 interrupted (run the same command again to resume).`
+collections or participants could not be exported, or with --dry-run
+planned; the rest are complete); 4 login needed; 130 interrupted by Ctrl-C
+or SIGTERM (run the same command again to resume).`
 
 var allFormats = []string{"parquet", "csv", "archive"}
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -27,6 +28,7 @@ type disruption int
 const (
 	none     disruption = iota
 	sigint              // Ctrl-C once the first data is stored: exit 130, then resume
+	sigterm             // SIGTERM (a service manager stopping the job) the same way
 	sigkill             // SIGKILL at random points until a run completes
 	diskFull            // writes fail (file size limit): exit 1, then resume
 )
@@ -54,6 +56,7 @@ var faultMatrix = []faultCase{
 	{name: "everything at once", sandbox: []string{"--faults", "429,500,502,503,reset,truncate,malformed,html,loop,duplicate", "--fault-rate", "0.1"}},
 	{name: "disk full mid-write", disrupt: diskFull, code: 1},
 	{name: "Ctrl-C", sandbox: []string{"--latency", "15ms"}, disrupt: sigint, code: 130},
+	{name: "SIGTERM", sandbox: []string{"--latency", "15ms"}, disrupt: sigterm, code: 130},
 	{name: "SIGKILL at random points", sandbox: []string{"--latency", "2ms"}, disrupt: sigkill},
 }
 
@@ -85,7 +88,9 @@ func TestFaultMatrix(t *testing.T) {
 				// (EFBIG), as a full disk would.
 				first = fileSizeLimited(t, env, 64, args)
 			case sigint:
-				first = interruptOnceStored(t, env, out, args)
+				first = interruptOnceStored(t, env, out, args, os.Interrupt)
+			case sigterm:
+				first = interruptOnceStored(t, env, out, args, syscall.SIGTERM)
 			case sigkill:
 				first = killUntilDone(t, env, args)
 			}
@@ -114,9 +119,10 @@ func TestFaultMatrix(t *testing.T) {
 	}
 }
 
-// interruptOnceStored starts an export, sends Ctrl-C once the engine has
-// stored its first fetched data, and returns what the run did.
-func interruptOnceStored(t *testing.T, env []string, out string, args []string) result {
+// interruptOnceStored starts an export, sends sig (Ctrl-C's SIGINT, or
+// SIGTERM) once the engine has stored its first fetched data, and returns
+// what the run did.
+func interruptOnceStored(t *testing.T, env []string, out string, args []string, sig os.Signal) result {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append([]string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}, env...)
@@ -138,7 +144,7 @@ wait:
 			break wait // finished before any data was stored: the exit code check fails
 		case <-tick.C:
 			if stored(segs) {
-				cmd.Process.Signal(os.Interrupt)
+				cmd.Process.Signal(sig)
 				err = <-done
 				break wait
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -38,11 +39,16 @@ What each file is, is told by its content, not its name:
 Importing into an existing export folder merges with what is there: where
 sources hold the same record, the unified tables keep one, from API v2, then
 API v1, then the file imported last. Every record read is kept in the
-archive's raw/ folder; files of no known kind are reported and kept whole
-there too. A file that cannot be read stops the import with its name and
-line, and nothing is changed.`
+archive's raw/ folder. A file named here that yields no records (of no kind
+ouraexport reads, or empty) stops the import; one of no known kind found in
+a folder or zip is listed and skipped (exit 3), or kept whole in the archive
+with --keep-unrecognised. A file that cannot be read, or a zip that could
+harm (entries named ../ or by absolute paths, symbolic links, a zip bomb),
+stops the import with its name (and line), and nothing is changed.`
 
-const importNotes = `Exit status: 0 done; 1 failed; 2 bad usage or a file that cannot be read.`
+const importNotes = `Exit status: 0 done; 1 failed; 2 bad usage, a file that cannot be read or
+that holds no records (nothing is imported); 3 files in a folder or zip were
+skipped (listed; the rest is imported).`
 
 type importOptions struct {
 	files     []string
@@ -51,6 +57,7 @@ type importOptions struct {
 	partition bool
 	quiet     bool
 	logFormat string
+	keep      bool // --keep-unrecognised
 	keys      identityFlags
 }
 
@@ -88,6 +95,7 @@ func (f *importFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.out, "out", "./oura-export", "output folder (default ./oura-export)")
 	fs.Var(&f.formats, "format", "parquet,csv,archive (default: all three)")
 	fs.StringVar(&f.partition, "partition", "", "write Parquet and CSV as Hive datasets partitioned by year")
+	fs.BoolVar(&o.keep, "keep-unrecognised", false, "keep files of no kind ouraexport reads whole in the archive")
 	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json (default text)")
 	o.keys.register(fs)
@@ -151,6 +159,8 @@ func runImport(ctx context.Context, o importOptions, s Streams) error {
 	if err := checkOutDir(o.out); err != nil {
 		return err
 	}
+	_, statErr := os.Stat(o.out)
+	created := errors.Is(statErr, fs.ErrNotExist)
 	if err := os.MkdirAll(o.out, 0o700); err != nil {
 		return fmt.Errorf("create --out %s: %w", o.out, err)
 	}
@@ -162,7 +172,12 @@ func runImport(ctx context.Context, o importOptions, s Streams) error {
 		return err
 	}
 	defer st.Close()
-	res, err := importer.Import(ctx, importer.Options{Store: st, Paths: o.files, Identities: ids})
+	res, err := importer.Import(ctx, importer.Options{Store: st, Paths: o.files, Identities: ids, KeepUnrecognised: o.keep})
+	if err != nil && created {
+		// Nothing was imported: leave no empty export folder behind.
+		st.Close()
+		removeUnused(o.out)
+	}
 	switch {
 	case ctx.Err() != nil:
 		return fmt.Errorf("interrupted: %w; nothing was imported", context.Canceled)
@@ -195,14 +210,17 @@ func runImport(ctx context.Context, o importOptions, s Streams) error {
 		}
 		outs = append(outs, sk)
 	}
-	var notes []string
+	var notes, incomplete []string
 	for _, f := range res.Files {
-		if f.Kind == importer.KindUnknown {
+		if f.Kind == importer.KindUnknown || f.Skipped {
 			notes = append(notes, fmt.Sprintf("%s was not recognised: %s", f.File, f.Note))
+		}
+		if f.Skipped {
+			incomplete = append(incomplete, f.File)
 		}
 	}
 	built, err := exporter.Rebuild(ctx, exporter.RebuildOptions{Store: st, Collections: allCollections(), Sinks: outs, Root: root,
-		Tables: tables, ToolVersion: version(), Notes: notes})
+		Tables: tables, ToolVersion: version(), Notes: notes, Incomplete: incomplete})
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("interrupted: %w; the files read are stored in %s, run 'ouraexport import' again or any export to build the outputs",
@@ -214,9 +232,57 @@ func runImport(ctx context.Context, o importOptions, s Streams) error {
 		printImport(s.Out, o, res, built)
 	}
 	if o.logFormat == "json" && !o.quiet {
-		log.Info("import finished", "out", o.out, "files", len(res.Files), "documents", res.Docs(), "output_files", len(built.Files))
+		log.Info("import finished", "out", o.out, "files", len(res.Files), "documents", res.Docs(), "output_files", len(built.Files),
+			"skipped", len(res.Skipped()))
 	}
-	return nil
+	return skippedError(res.Skipped())
+}
+
+// skippedError is the partial result of an import that skipped files of a
+// folder or zip (exit 3): they are named, the rest is imported.
+func skippedError(skipped []importer.FileResult) error {
+	if len(skipped) == 0 {
+		return nil
+	}
+	var names []string
+	for i, f := range skipped {
+		if i == 5 {
+			names = append(names, fmt.Sprintf("and %d more", len(skipped)-i))
+			break
+		}
+		names = append(names, f.File)
+	}
+	n := fmt.Sprintf("%d files were", len(skipped))
+	if len(skipped) == 1 {
+		n = "1 file was"
+	}
+	return fmt.Errorf("%w: %s not imported (%s): the summary says why; the rest is imported "+
+		"(--keep-unrecognised keeps files of no kind ouraexport reads whole in the archive)", ErrPartial, n, strings.Join(names, ", "))
+}
+
+// removeUnused removes the export folder out that this run created, if it
+// holds nothing but an empty store (its lock file): an import that stored
+// nothing leaves no folder behind.
+func removeUnused(out string) {
+	store := filepath.Join(out, exporter.StoreDir)
+	top, err := os.ReadDir(out)
+	if err != nil || len(top) != 1 || top[0].Name() != exporter.StoreDir {
+		return
+	}
+	inner, err := os.ReadDir(store)
+	if err != nil {
+		return
+	}
+	for _, e := range inner {
+		if e.IsDir() || e.Name() != "lock" {
+			return
+		}
+	}
+	for _, e := range inner {
+		os.Remove(filepath.Join(store, e.Name()))
+	}
+	os.Remove(store)
+	os.Remove(out)
 }
 
 // importTables are the tables of the import's outputs: those of every
@@ -254,24 +320,55 @@ func importTables(out string, stored []*exporter.Collection, fromArchives []*sch
 	return tables, nil
 }
 
+// became says what a file read became in the outputs: the rows of each
+// table it added (top-level rows; their child rows go with them), or why
+// it added none.
+func became(f importer.FileResult, records int, rows map[string]int64) string {
+	switch {
+	case f.Skipped:
+		return "skipped: " + f.Note
+	case f.Kind == importer.KindEmpty:
+		return "nothing"
+	}
+	var parts []string
+	for _, t := range schema.Tables() {
+		if n := rows[t.Name]; n > 0 && f.Gen > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", t.Name, n))
+		}
+	}
+	note := ""
+	if f.Note != "" && f.Note != f.Kind {
+		note = " (" + f.Note + ")"
+	}
+	switch {
+	case len(parts) > 0:
+		return "rows: " + strings.Join(parts, ", ") + note
+	case f.Docs[importer.FilesCollection] > 0:
+		return "kept whole in the archive (raw/import_files.ndjson)" + note
+	case records > 0:
+		return "no new rows: the folder held every record already" + note
+	}
+	return strings.TrimPrefix(note, " ")
+}
+
 // printImport writes what an import did.
 func printImport(w io.Writer, o importOptions, res *importer.Result, built *exporter.Result) {
 	if o.logFormat == "json" {
 		return
 	}
-	fmt.Fprintf(w, "Imported %d files into %s.\n\n", len(res.Files), o.out)
+	if len(res.Files) == 1 {
+		fmt.Fprintf(w, "Read 1 file into %s.\n\n", o.out)
+	} else {
+		fmt.Fprintf(w, "Read %d files into %s.\n\n", len(res.Files), o.out)
+	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "  file\tkind\trecords\t")
+	fmt.Fprintln(tw, "  file\tkind\trecords\tbecame\t")
 	for _, f := range res.Files {
 		n := 0
 		for _, d := range f.Docs {
 			n += d
 		}
-		note := ""
-		if f.Note != "" && f.Note != f.Kind {
-			note = f.Note
-		}
-		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\n", f.File, f.Kind, n, note)
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\n", f.File, f.Kind, n, became(f, n, built.RowsByGen[f.Gen]))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)

@@ -37,7 +37,7 @@ func TestImportCommand(t *testing.T) {
 	if err := os.WriteFile(trends, []byte(trendsSample), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	msg, err := runCmd(t, "import", trends, "../../testdata/oura/samples/v1", "--out", out)
+	msg, err := runCmd(t, "import", trends, "../../testdata/oura/samples/v1", "--out", out, "--keep-unrecognised")
 	if err != nil {
 		t.Fatalf("import: %v\n%s", err, msg)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -34,7 +35,9 @@ SHA-256 in MANIFEST.json; given its key it is also decrypted (as it is read,
 never to disk) and every entry inside is checked.`
 
 const verifyNotes = `Exit status: 0 if everything checks out, 1 if there is any problem, 2 if
-PATH is not an export.`
+PATH is not an export, 3 if every file checks out but the export is partial
+(its manifest names collections or files it lacks) or participants of a
+cohort were not exported or are partial.`
 
 // verifyCommand is 'ouraexport verify'.
 func verifyCommand(s Streams) *cobra.Command {
@@ -96,5 +99,9 @@ func runVerify(ctx context.Context, endpoint string, keys identityFlags, pos []s
 		return fmt.Errorf("verify %s: %d %s found; the export is damaged or incomplete", path, n, noun)
 	}
 	fmt.Fprintf(s.Out, "verified %d files, %d rows\n", rep.Files, rep.Rows)
+	if len(rep.Incomplete) > 0 {
+		return fmt.Errorf("%w: verify %s: every file checks out, but the export is partial: it lacks %s (MANIFEST.json's notes say why); "+
+			"run the export again to complete it", ErrPartial, path, strings.Join(rep.Incomplete, ", "))
+	}
 	return nil
 }

@@ -175,8 +175,9 @@ var (
 	ErrNothing = errors.New("no participant could be exported")
 )
 
-// Run exports the participants of o. It returns ErrPartial (wrapped) when
-// some participants are partial or failed, ErrNothing when all failed,
+// Run exports the participants of o (or, for a dry run, plans their
+// exports). It returns ErrPartial (wrapped) when some participants are
+// partial or failed, ErrNothing when all failed,
 // the context's error when interrupted (then no cohort manifest is
 // written: run again to resume, every participant from its store), and
 // other errors when the cohort manifest cannot be written.
@@ -226,22 +227,45 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return res, fmt.Errorf("cohort interrupted: %w", err)
 	}
 	if o.Account.Fetch.DryRun {
-		return res, nil
+		// A plan is as complete as the export it plans: a participant
+		// whose collections could not all be planned is partial.
+		for _, p := range res.Participants {
+			if p.Status != Complete || p.Plan == nil {
+				continue
+			}
+			var names []string
+			for _, c := range p.Plan.Collections {
+				if c.Err != nil {
+					names = append(names, c.Collection.Name+" ("+exporter.Describe(c.Err)+")")
+				}
+			}
+			if len(names) > 0 {
+				p.Status = Partial
+				p.Err = fmt.Errorf("%w: the plan is incomplete: %s", exporter.ErrPartial, strings.Join(names, "; "))
+			}
+		}
+		return res, outcome(res)
 	}
 	res.Manifest = r.manifest(res)
 	if err := WriteManifest(o.Root, res.Manifest); err != nil {
 		return res, err
 	}
+	return res, outcome(res)
+}
+
+// outcome is Run's error for what the participants' exports (or plans)
+// came to.
+func outcome(res *Result) error {
 	switch failed, partial := res.Count(Failed), res.Count(Partial); {
 	case len(res.Participants) == 0:
-		return res, nil // a shard that owns no participant
+		return nil // a shard that owns no participant
 	case failed == len(res.Participants):
-		return res, fmt.Errorf("%w: %d participants, all failed; the first: %s: %w", ErrNothing, failed, res.Participants[0].Account.ID, res.Participants[0].Err)
+		return fmt.Errorf("%w: %d participants, all failed; the first: %s: %w", ErrNothing, failed, res.Participants[0].Account.ID, res.Participants[0].Err)
 	case failed+partial > 0:
-		return res, fmt.Errorf("%w: %d of %d participants failed, %d are partial; the others are complete",
+		return fmt.Errorf("%w: %d of %d participants failed, %d are partial; the others are complete",
 			ErrPartial, failed, len(res.Participants), partial)
 	}
-	return res, nil
+	return nil
 }
 
 // runner is the state of one Run.

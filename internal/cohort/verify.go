@@ -29,6 +29,9 @@ type Report struct {
 	// NotExported are the participants the newest manifests record as
 	// failed: their folders may hold an older export (checked too) or none.
 	NotExported []Entry
+	// Partial are the participants the newest manifests record as partial:
+	// their exports lack collections (their MANIFEST.json says which).
+	Partial []Entry
 	// Manifests are the cohort manifests read.
 	Manifests []string
 }
@@ -119,6 +122,9 @@ func verify(ctx context.Context, t tree) (Report, error) {
 		present := folders[e.Folder]
 		delete(folders, e.Folder)
 		add := func(err error) { rep.Problems = append(rep.Problems, sinks.Problem{Path: e.Folder + "/", Err: err}) }
+		if e.Status == Partial {
+			rep.Partial = append(rep.Partial, e)
+		}
 		if e.Status == Failed {
 			rep.NotExported = append(rep.NotExported, e)
 			if !present {

@@ -110,9 +110,15 @@ type Client struct {
 	limiter *Limiter
 	retry   Retry
 	timeout time.Duration
+	maxBody int64
 	agent   string
 	stats   Stats
 	rand    func(n int64) int64
+	// trusted is set by the first answer that looked like the Oura API's:
+	// until then a 200 answer that is not JSON, or not what the route
+	// answers, means a server that is not the Oura API (see Get).
+	trusted atomic.Bool
+	reask   time.Duration // the wait before asking an untrusted server again
 }
 
 // ClientOptions configure a Client.
@@ -122,13 +128,29 @@ type ClientOptions struct {
 	Limiter *Limiter    // nil: 5000 requests per 5 minutes
 	Retry   *Retry      // nil: DefaultRetry
 	// Timeout bounds one attempt, body included (default 2 minutes).
-	Timeout   time.Duration
-	HTTP      *http.Client // nil: a client with sensible transport limits
+	Timeout time.Duration
+	// HTTP is the HTTP client (nil: one with sensible transport limits).
+	// Its redirect policy is replaced by the client's (see CheckRedirect).
+	HTTP *http.Client
+	// MaxBody caps an answer's body after decompression (0: MaxBody).
+	MaxBody   int64
 	UserAgent string
 }
 
-// MaxBody caps a response body; an API page is a few megabytes at most.
-const MaxBody = 512 << 20
+// MaxBody caps an answer's body, counted after decompression, so that a
+// gzip bomb or an endless body stops there: a page of the Oura API is a few
+// megabytes at most (100 documents or 10 000 samples), and a whole history
+// of a daily collection in one page is a few tens.
+const MaxBody = 64 << 20
+
+// reaskUntrusted is how long the client waits before asking again a server
+// whose first answers do not look like the Oura API's.
+const reaskUntrusted = 300 * time.Millisecond
+
+// untrustedReasks is how many times it asks again before giving up: the
+// answers of a captive portal or a wrong URL do not change, a fault of the
+// real API does.
+const untrustedReasks = 2
 
 // NewClient returns a client for o.BaseURL.
 func NewClient(o ClientOptions) (*Client, error) {
@@ -142,7 +164,10 @@ func NewClient(o ClientOptions) (*Client, error) {
 	if o.Tokens == nil {
 		return nil, errors.New("no token source")
 	}
-	c := &Client{base: u, tokens: o.Tokens, limiter: o.Limiter, timeout: o.Timeout, agent: o.UserAgent, http: o.HTTP}
+	c := &Client{base: u, tokens: o.Tokens, limiter: o.Limiter, timeout: o.Timeout, agent: o.UserAgent, maxBody: o.MaxBody, reask: reaskUntrusted}
+	if c.maxBody <= 0 {
+		c.maxBody = MaxBody
+	}
 	if c.limiter == nil {
 		c.limiter = NewLimiter(5000, 5*time.Minute)
 	}
@@ -153,12 +178,16 @@ func NewClient(o ClientOptions) (*Client, error) {
 	if c.timeout <= 0 {
 		c.timeout = 2 * time.Minute
 	}
-	if c.http == nil {
+	if o.HTTP != nil {
+		hc := *o.HTTP
+		c.http = &hc
+	} else {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = 64
 		t.ResponseHeaderTimeout = c.timeout
 		c.http = &http.Client{Transport: t}
 	}
+	c.http.CheckRedirect = c.checkRedirect
 	if c.agent == "" {
 		c.agent = "ouraexport"
 	}
@@ -176,10 +205,19 @@ func (c *Client) Limiter() *Limiter { return c.limiter }
 func (c *Client) BaseURL() string { return c.base.String() }
 
 // Get fetches path?query and returns the body of a 200 answer that check
-// accepts. Server faults, network errors, truncated bodies and bodies check
-// rejects are retried with backoff; 429 waits as the server asks; a 401 is
-// retried once with a refreshed token when the source can refresh; other
-// answers return an *APIError at once.
+// accepts (check nil: any JSON). Server faults, network errors, truncated
+// bodies and bodies check rejects are retried with backoff; 429 waits as
+// the server asks; a 401 is retried once with a refreshed token when the
+// source can refresh; other answers return an *APIError at once.
+//
+// Some answers end the request at once, because asking again would not
+// change them: a body larger than the limit (ErrTooLarge), a redirect to
+// another server (*RedirectError), and, until the first answer of the
+// client that looked like the Oura API's, a 200 answer that is not JSON or
+// not what the route answers, twice more after a short wait: that is a
+// server that is not the Oura API (*NotAPIError), such as a captive
+// portal, a proxy's login page or a wrong --api-url. Once the server has
+// answered like the API, such answers are faults and retried.
 func (c *Client) Get(ctx context.Context, path string, query url.Values, check func([]byte) error) ([]byte, error) {
 	u := *c.base
 	u.Path = c.base.Path + path
@@ -189,6 +227,7 @@ func (c *Client) Get(ctx context.Context, path string, query url.Values, check f
 		failures  int
 		limited   int
 		refreshed bool
+		strange   int // answers that were not the API's, before trust
 	)
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
@@ -201,18 +240,40 @@ func (c *Client) Get(ctx context.Context, path string, query url.Values, check f
 		if err != nil {
 			return nil, err
 		}
-		body, status, hdr, err := c.do(ctx, &u, token)
+		a, err := c.do(ctx, &u, token)
+		body, status, hdr := a.body, a.status, a.header
 		switch {
 		case err == nil && status == http.StatusOK:
-			if check == nil {
-				return body, nil
+			var cerr error
+			why := "not JSON"
+			switch ct := hdr.Get("Content-Type"); {
+			case ct != "" && !strings.Contains(ct, "json"):
+				cerr = fmt.Errorf("the response is %s, not JSON", plainText(ct, 100))
+			case check != nil:
+				cerr = check(body)
+				if cerr != nil {
+					why = cerr.Error()
+				}
+			case !c.trusted.Load() && !json.Valid(body):
+				cerr = errors.New("not valid JSON")
 			}
-			cerr := check(body)
 			if cerr == nil {
+				c.trusted.Store(true)
 				return body, nil
 			}
 			c.stats.Faults.Add(1)
+			if !c.trusted.Load() {
+				if strange++; strange > untrustedReasks {
+					return nil, &NotAPIError{URL: a.url, Status: status, ContentType: hdr.Get("Content-Type"), Head: head(body), Reason: why}
+				}
+				if err := sleep(ctx, c.reask); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			lastErr = fmt.Errorf("%s: garbled response: %w", path, cerr)
+		case errors.Is(err, ErrTooLarge) || errors.As(err, new(*RedirectError)):
+			return nil, fmt.Errorf("%s: %w", path, err)
 		case err != nil:
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -256,13 +317,22 @@ func (c *Client) Get(ctx context.Context, path string, query url.Values, check f
 	}
 }
 
-// do sends one attempt and reads the whole body.
-func (c *Client) do(ctx context.Context, u *url.URL, token string) ([]byte, int, http.Header, error) {
+// answer is what one attempt received.
+type answer struct {
+	body   []byte
+	status int
+	header http.Header
+	url    string // the URL that answered (after redirects), without its query
+}
+
+// do sends one attempt and reads the whole body, at most c.maxBody bytes
+// of it after decompression.
+func (c *Client) do(ctx context.Context, u *url.URL, token string) (answer, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, 0, nil, err
+		return answer{}, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")
@@ -270,27 +340,25 @@ func (c *Client) do(ctx context.Context, u *url.URL, token string) ([]byte, int,
 	c.stats.Requests.Add(1)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, 0, nil, describeNetError(err)
+		return answer{}, describeNetError(err)
 	}
 	defer resp.Body.Close()
 	c.limiter.Observe(resp.Header)
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
+	a := answer{status: resp.StatusCode, header: resp.Header, url: answeredBy(resp)}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	c.stats.Bytes.Add(int64(len(body)))
 	if err != nil {
-		return nil, resp.StatusCode, resp.Header, fmt.Errorf("reading the response: %w", describeNetError(err))
+		return a, fmt.Errorf("reading the response: %w", describeNetError(err))
 	}
-	if len(body) > MaxBody {
-		return nil, resp.StatusCode, resp.Header, fmt.Errorf("response larger than %d MiB", MaxBody>>20)
+	if int64(len(body)) > c.maxBody {
+		return a, fmt.Errorf("%w: ouraexport stops reading an answer at %d MiB (after decompression); "+
+			"a page of the Oura API is a few megabytes", ErrTooLarge, c.maxBody>>20)
 	}
 	if resp.StatusCode == http.StatusOK && resp.ContentLength >= 0 && int64(len(body)) != resp.ContentLength && resp.Header.Get("Content-Encoding") == "" {
-		return nil, resp.StatusCode, resp.Header, fmt.Errorf("truncated response: %d of %d bytes", len(body), resp.ContentLength)
+		return a, fmt.Errorf("truncated response: %d of %d bytes", len(body), resp.ContentLength)
 	}
-	if resp.StatusCode == http.StatusOK {
-		if ct := resp.Header.Get("Content-Type"); ct != "" && !strings.Contains(ct, "json") {
-			return nil, resp.StatusCode, resp.Header, fmt.Errorf("response is %s, not JSON", ct)
-		}
-	}
-	return body, resp.StatusCode, resp.Header, nil
+	a.body = body
+	return a, nil
 }
 
 // backoff returns the wait before retry n (1-based): full jitter.

@@ -6,6 +6,12 @@
 // through a Refresher), and APIError for answers that will not become a
 // success by asking again.
 //
+// It trusts a server only as far as it must (trust.go): it follows
+// redirects only within the server it was given, reads an answer up to
+// MaxBody bytes after decompression, and tells a server that is not the
+// Oura API (its first answers are 200s that are not the API's) from a
+// fault of the API, ending the request at once with a *NotAPIError.
+//
 // It knows routes and bodies only as paths and bytes: what a collection is,
 // and how its pages are read, is the engine's (package exporter). The login
 // (package auth) and the engine both sit on it; it imports neither.

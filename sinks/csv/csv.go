@@ -18,6 +18,13 @@
 // Readers that cannot tell "" from an empty field (most can't) read an empty
 // string as null.
 //
+// A String or JSON value that a spreadsheet would run as a formula (it
+// starts with =, +, -, @, a tab or a carriage return), or that starts with a
+// single quote, is written with a single quote before it ('=1+2), OWASP's
+// guard against formula injection; drop the first quote of such a cell to
+// get the value back. Numbers, dates and instants are never guarded. The
+// archive's JSON holds every value as it is.
+//
 // Importing the package registers the format as "csv" and a Checker for
 // ".csv" files.
 package csv
@@ -199,7 +206,8 @@ func appendRow(dst []byte, b *schema.Batch, r int) []byte {
 }
 
 // appendField appends a text field, quoted if it holds a comma, a quote or
-// a line break, or is empty (so that it differs from a null).
+// a line break, or is empty (so that it differs from a null), and guarded
+// against formula injection (text.Guarded).
 func appendField(dst []byte, s string) []byte {
 	if s == "" {
 		return append(dst, '"', '"')
@@ -211,10 +219,17 @@ func appendField(dst []byte, s string) []byte {
 			break
 		}
 	}
+	guard := text.Guarded(s)
 	if !quote {
+		if guard {
+			dst = append(dst, text.FormulaGuard)
+		}
 		return append(dst, s...)
 	}
 	dst = append(dst, '"')
+	if guard {
+		dst = append(dst, text.FormulaGuard)
+	}
 	for {
 		i := strings.IndexByte(s, '"')
 		if i < 0 {

@@ -160,6 +160,16 @@ func TestFormat(t *testing.T) {
 			`1969-12-31,1969-12-31T23:59:59.25Z,0,0.1,"",[],false`},
 		{[]any{nil, int64(1), nil, 1e-7, "a,b", nil, nil}, `,1970-01-01T00:00:00.000001Z,,1e-07,"a,b",,`},
 		{[]any{nil, nil, nil, 1e21, "line\r\nbreak \"q\"", nil, nil}, ",,,1e+21,\"line\r\nbreak \"\"q\"\"\",,"},
+		// Formula injection: text a spreadsheet would run gets a quote
+		// before it; numbers never do.
+		{[]any{nil, nil, int64(-5), -36.5, "=HYPERLINK(\"http://x\",\"y\")", `-1.5`, nil}, `,,-5,-36.5,"'=HYPERLINK(""http://x"",""y"")",'-1.5,`},
+		{[]any{nil, nil, nil, nil, "+1", `{"a":"=1"}`, nil}, `,,,,'+1,"{""a"":""=1""}",`},
+		{[]any{nil, nil, nil, nil, "-5 kg", nil, nil}, `,,,,'-5 kg,,`},
+		{[]any{nil, nil, nil, nil, "@SUM(A1)", nil, nil}, `,,,,'@SUM(A1),,`},
+		{[]any{nil, nil, nil, nil, "\tx", nil, nil}, ",,,,'\tx,,"},
+		{[]any{nil, nil, nil, nil, "\rx", nil, nil}, ",,,,\"'\rx\",,"},
+		{[]any{nil, nil, nil, nil, "'quoted", nil, nil}, `,,,,''quoted,,`},
+		{[]any{nil, nil, nil, nil, "a=b", nil, nil}, `,,,,a=b,,`},
 	}
 	for _, c := range cases {
 		t.Run(c.want, func(t *testing.T) {

@@ -106,7 +106,8 @@ func AllTypesRows() [][]any {
 	tenth := 0.1
 	floats := []float64{0, math.Copysign(0, -1), 1.5, 36, tenth + 0.2, 1e-7, 1e21, -2.5e-300, math.MaxFloat64, math.SmallestNonzeroFloat64, math.NaN(), math.Inf(1), math.Inf(-1), 123456789.125}
 	strs := []string{"", "plain", "has,comma", `has "quotes"`, "line\nbreak", "crlf\r\nend", "unicode: ümlaut 日本語 😀", " leading space", "trailing space ",
-		"tab\there", `back\slash`, "control\x01char", "\"", ",", "\n", "=1+2", "#hash", "null", "NULL", "NA"}
+		"tab\there", `back\slash`, "control\x01char", "\"", ",", "\n", "=1+2", "#hash", "null", "NULL", "NA",
+		"+1", "-1", "@SUM(A1)", "\tlead", "\rcr", "'quoted", "'=1", "=a,\"b\""}
 	jsons := []string{`{}`, `[]`, `{"a":1,"b":[true,null,"x"]}`, `"text"`, `123`, "{\n  \"pretty\": [1, 2],\n  \"s\": \"a\\nb\"\n}", `{"q":"comma, \"quote\""}`, `-1.5e+10`, `{"u":"\u00fc"}`}
 	var rows [][]any
 	n := max(len(dates), len(instants), len(ints), len(floats), len(strs), len(jsons)) + 8

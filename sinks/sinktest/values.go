@@ -77,11 +77,19 @@ func Equal(a, b any) bool {
 }
 
 // FromText parses a text field (CSV) of a column of type typ into a
-// canonical value. An unquoted empty field is null.
+// canonical value. An unquoted empty field is null; a String or JSON
+// field loses the quote that guards it against formula injection.
 func FromText(typ schema.Type, field string, quoted bool) (any, error) {
 	if field == "" && !quoted {
 		return nil, nil
 	}
+	if typ == schema.String || typ == schema.JSON {
+		field = text.Unguard(field)
+	}
+	return fromText(typ, field)
+}
+
+func fromText(typ schema.Type, field string) (any, error) {
 	switch typ {
 	case schema.Date:
 		return ParseDate(field)
@@ -116,7 +124,7 @@ func FromJSON(typ schema.Type, raw json.RawMessage) (any, error) {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, err
 		}
-		return FromText(typ, s, true)
+		return fromText(typ, s)
 	case schema.Int:
 		return strconv.ParseInt(string(raw), 10, 64)
 	case schema.Float:

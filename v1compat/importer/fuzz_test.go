@@ -167,6 +167,13 @@ func FuzzImport(f *testing.F) {
 	}
 	zw.Close()
 	f.Add(z.Bytes())
+	// A zip with an entry named outside it: refused.
+	z.Reset()
+	zw = zip.NewWriter(&z)
+	w, _ = zw.Create("../../dailysleep.csv")
+	w.Write([]byte(seedFiles[7]))
+	zw.Close()
+	f.Add(z.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		p := filepath.Join(dir, "in")

@@ -34,6 +34,14 @@ type Options struct {
 	Paths []string
 	// MaxKeep bounds the size of an unrecognised file kept whole (default 16 MiB).
 	MaxKeep int64
+	// KeepUnrecognised keeps files of no kind the import reads whole, as
+	// documents of import_files (the archive's raw/import_files.ndjson).
+	// Without it they are skipped: a file named in Paths that yields no
+	// records is an error, one found in a folder or zip is listed in the
+	// result as skipped (FileResult.Skipped).
+	KeepUnrecognised bool
+	// Limits bound what zips may hold (zero values: DefaultLimits).
+	Limits Limits
 	// Identities open encrypted ouraexport archives (.zip.age); without
 	// them such an archive is an error saying how to give them.
 	Identities []age.Identity
@@ -51,6 +59,13 @@ type FileResult struct {
 	Note string
 	// SHA256 is the digest of the file's bytes.
 	SHA256 string
+	// Gen is the store generation its documents were stored in (0 when
+	// none were): exporter.Result.RowsByGen says what they became.
+	Gen int
+	// Skipped is set when records the file may hold were not imported: a
+	// file of no kind the import reads (without KeepUnrecognised, or too
+	// large to keep), an ouraexport output table without its archive.
+	Skipped bool
 }
 
 // Result is what an import did.
@@ -59,6 +74,17 @@ type Result struct {
 	// Tables are the tables named by the archives read (their data/
 	// entries): the outputs of the import should have them all.
 	Tables []*schema.Table
+}
+
+// Skipped returns the files whose records were not imported.
+func (r *Result) Skipped() []FileResult {
+	var out []FileResult
+	for _, f := range r.Files {
+		if f.Skipped {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Docs returns how many documents the import stored.
@@ -81,24 +107,32 @@ func (r *Result) Docs() int {
 // trends CSV rows) in import_v1_<kind> collections, v2-shaped ones (Oura
 // on the Web, Membership Hub) in import_<collection>, ouraexport archives'
 // documents back in the collections they were exported from. Files of no
-// known kind are reported and kept whole in import_files; unknown columns
-// and fields stay in the records (the build keeps them in extra).
+// known kind are kept whole in import_files with KeepUnrecognised, else
+// skipped and reported; unknown columns and fields stay in the records
+// (the build keeps them in extra).
 //
 // Import is all or nothing: every file is read and checked before any is
 // stored. A file that cannot be read (a malformed or cut-short CSV or
-// JSON, a date that is not one) fails the import with a *FileError naming
-// the file and line, and the store is left as it was.
+// JSON, a date that is not one, a zip that breaks the Limits), and a path
+// of o.Paths that yields no records at all, fail the import with a
+// *FileError naming the file (and line), and the store is left as it was.
 func Import(ctx context.Context, o Options) (*Result, error) {
 	if o.MaxKeep <= 0 {
 		o.MaxKeep = 16 << 20
 	}
+	o.Limits = o.Limits.orDefault()
 	im := &importer{o: o, ctx: ctx, res: &Result{}, tables: map[*schema.Table]bool{}}
 	defer im.cleanup()
 	for _, p := range o.Paths {
+		first := len(im.res.Files)
 		if err := im.path(p); err != nil {
 			return nil, err
 		}
+		if err := yielded(p, im.res.Files[first:], o.KeepUnrecognised); err != nil {
+			return nil, err
+		}
 	}
+	im.outputsSkipped()
 	if err := im.commit(); err != nil {
 		return nil, err
 	}
@@ -119,13 +153,15 @@ type importer struct {
 	temps  []string
 	acct   string // the account an archive named
 	email  string
+	zipped zipBudget // what the zips read so far held
 }
 
 // entry is one file to read: on disk or in a zip.
 type entry struct {
-	name string
-	size int64
-	open func() (io.ReadCloser, error)
+	name  string
+	size  int64
+	open  func() (io.ReadCloser, error)
+	depth int // how many zips it is in
 }
 
 func (im *importer) path(p string) error {
@@ -147,8 +183,25 @@ func (im *importer) path(p string) error {
 			}
 			return nil
 		}
-		if d.Type().IsRegular() {
+		switch {
+		case d.Type().IsRegular():
 			files = append(files, q)
+		case d.IsDir():
+		case d.Type()&fs.ModeSymlink != 0:
+			// A link to a file is read; one to a folder is not followed
+			// (it may loop), and says so.
+			if fi, err := os.Stat(q); err == nil && fi.Mode().IsRegular() {
+				files = append(files, q)
+			} else {
+				why := "a symbolic link to a folder: not followed"
+				if err != nil {
+					why = "a symbolic link that leads nowhere"
+				}
+				im.res.Files = append(im.res.Files, FileResult{File: q, Kind: KindNotFile, Docs: map[string]int{}, Skipped: true, Note: why})
+			}
+		default:
+			im.res.Files = append(im.res.Files, FileResult{File: q, Kind: KindNotFile, Docs: map[string]int{}, Skipped: true,
+				Note: "not a regular file (a device, socket or pipe): not read"})
 		}
 		return nil
 	})
@@ -207,7 +260,7 @@ func (im *importer) file(e entry) error {
 	switch {
 	case errors.Is(err, errUnknown):
 		sink.abort()
-		return im.keep(e, "its content is of no kind ouraexport reads")
+		return im.unrecognised(e, "its content is of no kind ouraexport reads")
 	case err != nil:
 		sink.abort()
 		return fileError(e.name, err)
@@ -231,6 +284,17 @@ func (im *importer) file(e entry) error {
 	return sink.close()
 }
 
+// unrecognised keeps a file of no kind the import reads whole, when asked
+// to, or records it as skipped.
+func (im *importer) unrecognised(e entry, why string) error {
+	if im.o.KeepUnrecognised {
+		return im.keep(e, why)
+	}
+	im.res.Files = append(im.res.Files, FileResult{File: e.name, Kind: KindUnknown, Docs: map[string]int{}, Skipped: true,
+		Note: why + "; not imported (--keep-unrecognised keeps such files whole in the archive)"})
+	return nil
+}
+
 // keep stores an unrecognised file whole, as one document of import_files:
 // {"file", "size", "sha256", "text" or "base64"}.
 func (im *importer) keep(e entry, why string) error {
@@ -247,6 +311,7 @@ func (im *importer) keep(e entry, why string) error {
 	fr := FileResult{File: e.name, Kind: KindUnknown, Docs: map[string]int{}, SHA256: hex.EncodeToString(sum[:])}
 	if int64(len(b)) > im.o.MaxKeep {
 		fr.Note = fmt.Sprintf("%s; not kept: larger than %d MiB", why, im.o.MaxKeep>>20)
+		fr.Skipped = true
 		im.res.Files = append(im.res.Files, fr)
 		return nil
 	}
@@ -301,9 +366,10 @@ func (im *importer) commit() error {
 	for _, g := range gens {
 		st.State.Runs++
 		rec := exporter.ImportRecord{File: g.file, Gen: st.State.Runs, Imported: now}
-		for _, fr := range im.res.Files {
+		for i, fr := range im.res.Files {
 			if fr.File == g.file {
 				rec.Kind, rec.SHA256 = fr.Kind, fr.SHA256
+				im.res.Files[i].Gen = rec.Gen
 			}
 		}
 		for _, sp := range g.spools {

@@ -332,7 +332,8 @@ func TestImportOverlapsMergeOnce(t *testing.T) {
 	if _, _, err := importAs(t, out, lean, filepath.Join(dir, "a"), filepath.Join(dir, "b")); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := importAs(t, out, lean, files[4], files[5]); err != nil {
+	res, _, err := importAs(t, out, lean, files[4], files[5])
+	if err != nil {
 		t.Fatal(err)
 	}
 	rows := v1test.TableRows(t, out)
@@ -361,9 +362,8 @@ func TestImportOverlapsMergeOnce(t *testing.T) {
 			t.Errorf("daily_activity %v without id", r["day"])
 		}
 	}
-	raw := v1test.RawDocs(t, out)
-	if len(raw["import_files"]) != 1 {
-		t.Errorf("%d unrecognised files kept, want the hub's temperature.csv", len(raw["import_files"]))
+	if sk := res.Skipped(); len(sk) != 1 || !strings.HasSuffix(sk[0].File, "temperature.csv") || sk[0].Kind != importer.KindUnknown {
+		t.Errorf("skipped %+v, want the hub's temperature.csv", sk)
 	}
 }
 
@@ -415,6 +415,9 @@ func TestImportV1SamplesLossless(t *testing.T) {
 	}
 	rows := v1test.TableRows(t, out)
 	raw := v1test.RawDocs(t, out)
+	if len(raw["import_files"]) != 0 {
+		t.Errorf("%d unrecognised files kept without KeepUnrecognised", len(raw["import_files"]))
+	}
 	walked := 0
 	for _, k := range v1compat.Kinds() {
 		for _, doc := range raw["import_v1_"+string(k)] {
@@ -448,9 +451,34 @@ func TestImportV1SamplesLossless(t *testing.T) {
 	if walked < 6 {
 		t.Errorf("walked %d records", walked)
 	}
-	if len(raw["import_files"]) != 1 {
-		t.Errorf("the error example should be kept as an unrecognised file, got %d", len(raw["import_files"]))
+	// The error example is no record: skipped (the import command says so,
+	// exit 3), or kept whole when asked.
+	res, err := importer.Import(context.Background(), importer.Options{Store: openStore(t, t.TempDir()), Paths: []string{samples}})
+	if err != nil {
+		t.Fatal(err)
 	}
+	if sk := res.Skipped(); len(sk) != 1 || sk[0].Kind != importer.KindUnknown {
+		t.Errorf("skipped %+v, want the error example", sk)
+	}
+	kept := t.TempDir()
+	st := openStore(t, kept)
+	if res, err = importer.Import(context.Background(), importer.Options{Store: st, Paths: []string{samples}, KeepUnrecognised: true}); err != nil {
+		t.Fatal(err)
+	}
+	if sk := res.Skipped(); len(sk) != 0 || res.Docs() == 0 {
+		t.Errorf("with KeepUnrecognised: skipped %+v", sk)
+	}
+}
+
+// openStore opens the store of the export folder out for the test.
+func openStore(t testing.TB, out string) *exporter.Store {
+	t.Helper()
+	st, err := exporter.OpenStore(filepath.Join(out, exporter.StoreDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 // TestBadFiles: a file that cannot be read fails the import with its name

@@ -27,9 +27,14 @@ const (
 	KindAPIJSON   = "Oura API response"
 	KindArchive   = "ouraexport archive"
 	KindOutput    = "ouraexport output (skipped: import the archive instead)"
-	KindUnknown   = "unrecognised (kept as it is)"
+	KindUnknown   = "unrecognised"
 	KindEmpty     = "empty (skipped)"
+	KindNotFile   = "not a regular file"
 )
+
+// Readable names the kinds of files the import reads, for messages.
+const Readable = "Oura Cloud JSON downloads and saved API v1 answers, Oura Cloud trends CSV files (every era), " +
+	"Oura on the Web downloads (CSV or JSON), Membership Hub export zips and ouraexport archives"
 
 // errUnknown says the content is of no kind the import reads.
 var errUnknown = errors.New("unknown content")
@@ -65,12 +70,12 @@ func parseCSV(r io.Reader, out emitter) (string, error) {
 		return "", err
 	}
 	switch {
-	case isTrendsHeader(f.header):
-		return KindTrends, parseTrends(f, out)
 	case isOutputHeader(f.header):
 		return KindOutput, nil
 	case isBedtimeHeader(f.header):
 		return KindWebCSV, parseBedtimeCSV(f, out)
+	case isTrendsHeader(f.header):
+		return KindTrends, parseTrends(f, out)
 	}
 	first, line, err := f.next()
 	if err == io.EOF {

@@ -93,28 +93,20 @@ var trendColumns = map[string]trendField{
 }
 
 // isTrendsHeader reports whether a CSV header is a trends CSV's: a date
-// column, one of the score columns every era has, and at least half of
-// the other columns known.
+// column and any of the columns of any era (a spreadsheet re-save may have
+// dropped the others, or added its own: unknown columns go to extra).
 func isTrendsHeader(header []string) bool {
-	date, known, score, named := false, 0, false, 0
+	date, known := false, false
 	for _, h := range header {
 		n := normName(h)
 		switch {
-		case n == "":
 		case n == "date" || n == "summarydate":
 			date = true
-		case n == "sleepscore" || n == "activityscore" || n == "readinessscore":
-			score = true
-			known++
-			named++
 		case trendColumns[n].kind != "":
-			known++
-			named++
-		default:
-			named++
+			known = true
 		}
 	}
-	return date && score && known >= 2 && known*2 >= named
+	return date && known
 }
 
 // trendsKindOf guesses where an unknown trends column belongs, so that it

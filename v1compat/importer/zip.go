@@ -65,8 +65,12 @@ func (im *importer) openZip(e entry) (zr *zip.Reader, done func(), err error) {
 }
 
 // zipEntries reads an open zip named e.name: an ouraexport archive
-// (manifest.json and raw/) as such, any other zip entry by entry.
+// (manifest.json and raw/) as such, any other zip entry by entry, once
+// checkZip accepts it.
 func (im *importer) zipEntries(e entry, zr *zip.Reader) error {
+	if err := im.checkZip(e, zr); err != nil {
+		return err
+	}
 	if isArchive(zr) {
 		return im.archive(e.name, zr)
 	}
@@ -76,7 +80,7 @@ func (im *importer) zipEntries(e entry, zr *zip.Reader) error {
 		if f.FileInfo().IsDir() || strings.HasPrefix(path.Base(f.Name), ".") || strings.HasPrefix(f.Name, "__MACOSX/") {
 			continue
 		}
-		err := im.file(entry{name: e.name + "!" + f.Name, size: int64(f.UncompressedSize64), open: f.Open})
+		err := im.file(entry{name: e.name + "!" + f.Name, size: int64(f.UncompressedSize64), open: f.Open, depth: e.depth + 1})
 		if err != nil {
 			return err
 		}

@@ -110,6 +110,29 @@ func (w *World) Export(t testing.TB, out string, colls []*exporter.Collection, m
 	return exporter.Export(context.Background(), exporter.Options{Fetch: fo, Sinks: ss, Root: root, Tables: tables, ToolVersion: "test", Registry: reg})
 }
 
+// Rebuild writes the outputs of out from its store alone, every stored
+// collection of w.Registry (the whole history the store holds, merged),
+// as an import does.
+func (w *World) Rebuild(t testing.TB, out string) (*exporter.Result, error) {
+	t.Helper()
+	st, err := exporter.OpenStore(filepath.Join(out, exporter.StoreDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	root, err := sinks.LocalDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := exporter.Stored(st, w.Registry.Collections())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := exporter.OutputTables(stored)
+	return exporter.Rebuild(context.Background(), exporter.RebuildOptions{Store: st, Collections: w.Registry.Collections(),
+		Sinks: OpenSinks(t, root, tables, w.Formats...), Root: root, Tables: tables, ToolVersion: "test"})
+}
+
 // OpenSinks opens the formats (none named: all three) for tables below root.
 func OpenSinks(t testing.TB, root sinks.Dir, tables []*schema.Table, formats ...string) []sinks.Sink {
 	t.Helper()
