@@ -10,6 +10,10 @@ import (
 // Describe returns a one-line explanation of why a collection could not be
 // fetched, saying what it means for the user.
 func Describe(err error) string {
+	var ue *UnavailableError
+	if errors.As(err, &ue) {
+		return "not exported: " + ue.reason()
+	}
 	var ae *oura.APIError
 	if errors.As(err, &ae) {
 		switch ae.Status {

@@ -108,6 +108,7 @@ type Client struct {
 	http    *http.Client
 	tokens  TokenSource
 	limiter *Limiter
+	app     *Limiter
 	retry   Retry
 	timeout time.Duration
 	agent   string
@@ -120,7 +121,14 @@ type ClientOptions struct {
 	BaseURL string      // e.g. https://api.ouraring.com
 	Tokens  TokenSource // required
 	Limiter *Limiter    // nil: 5000 requests per 5 minutes
-	Retry   *Retry      // nil: DefaultRetry
+	// App is the limiter of the application (the OAuth client) the token
+	// belongs to, shared by the clients of every token of it (a cohort's
+	// participants): a 429 whose X-RateLimit-Tier is the application's
+	// pauses it, and so every one of them, and the application's budget
+	// the answer states paces them all. Nil: a limiter of this client's own
+	// (a per-token 429 pauses only this client's Limiter either way).
+	App   *Limiter
+	Retry *Retry // nil: DefaultRetry
 	// Timeout bounds one attempt, body included (default 2 minutes).
 	Timeout   time.Duration
 	HTTP      *http.Client // nil: a client with sensible transport limits
@@ -145,6 +153,9 @@ func NewClient(o ClientOptions) (*Client, error) {
 	c := &Client{base: u, tokens: o.Tokens, limiter: o.Limiter, timeout: o.Timeout, agent: o.UserAgent, http: o.HTTP}
 	if c.limiter == nil {
 		c.limiter = NewLimiter(5000, 5*time.Minute)
+	}
+	if c.app = o.App; c.app == nil {
+		c.app = NewApplicationLimiter()
 	}
 	c.retry = DefaultRetry
 	if o.Retry != nil {
@@ -172,6 +183,9 @@ func (c *Client) Stats() *Stats { return &c.stats }
 // Limiter returns the client's rate limiter.
 func (c *Client) Limiter() *Limiter { return c.limiter }
 
+// App returns the limiter of the client's application (ClientOptions.App).
+func (c *Client) App() *Limiter { return c.app }
+
 // BaseURL returns the server's base URL.
 func (c *Client) BaseURL() string { return c.base.String() }
 
@@ -194,7 +208,7 @@ func (c *Client) Get(ctx context.Context, path string, query url.Values, check f
 		if attempt > 0 {
 			c.stats.Retries.Add(1)
 		}
-		if err := c.limiter.Wait(ctx); err != nil {
+		if err := waitAll(ctx, c.limiter, c.app); err != nil {
 			return nil, err
 		}
 		token, err := c.tokens.Token(ctx)
@@ -226,7 +240,11 @@ func (c *Client) Get(ctx context.Context, path string, query url.Values, check f
 			if wait <= 0 {
 				wait = c.backoff(limited)
 			}
-			c.limiter.PauseFor(wait)
+			if ApplicationTier(hdr) {
+				c.app.PauseFor(wait) // every token of the application waits
+			} else {
+				c.limiter.PauseFor(wait)
+			}
 			if limited > c.retry.MaxRateLimited {
 				return nil, fmt.Errorf("%s: still rate limited after %d waits", path, limited)
 			}
@@ -273,7 +291,11 @@ func (c *Client) do(ctx context.Context, u *url.URL, token string) ([]byte, int,
 		return nil, 0, nil, describeNetError(err)
 	}
 	defer resp.Body.Close()
-	c.limiter.Observe(resp.Header)
+	if ApplicationTier(resp.Header) {
+		c.app.Observe(resp.Header) // the application's budget, not the token's
+	} else {
+		c.limiter.Observe(resp.Header)
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
 	c.stats.Bytes.Add(int64(len(body)))
 	if err != nil {
