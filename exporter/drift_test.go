@@ -169,6 +169,9 @@ func TestDriftKeepsEverything(t *testing.T) {
 			t.Fatalf("a heartrate row without its drift fields: %v", r)
 		}
 	}
+	if rep, err := sinks.Verify(context.Background(), out); err != nil || !rep.OK() {
+		t.Fatalf("verify: %v %v", err, rep.Problems)
+	}
 	man, err := sinks.ReadManifest(mustDir(t, out))
 	if err != nil {
 		t.Fatal(err)

@@ -162,7 +162,7 @@ func TestDiff(t *testing.T) {
 		breaks bool
 	}{
 		{key{"daily_cycle_phases", KindNewRoute, "/v2/usercollection/daily_cycle_phases"}, "exported into table daily_cycle_phases", false},
-		{key{"meal", KindNewRoute, "/v2/usercollection/meal"}, "export it raw with --collections meal", false},
+		{key{"meal", KindNewRoute, "/v2/usercollection/meal"}, "export it raw with --collections all,meal", false},
 		{key{"tag", KindRemovedRoute, "/v2/usercollection/tag"}, "reported, not failed", false},
 		{key{"vO2_max", KindRemovedRoute, "/v2/usercollection/vO2_max"}, "partial (exit 3)", true},
 		{key{"sleep", KindNewField, "sleep_regularity_index"}, "kept in the extra column (JSON) of table sleep", false},

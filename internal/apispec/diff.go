@@ -101,7 +101,7 @@ func diffCollection(old, newer *Spec, c string, k Knows) []Change {
 		if modelled {
 			ch.Action = "exported into table " + table + ": ouraexport models it already"
 		} else {
-			ch.Action = "not modelled yet: export it raw with --collections " + c + " (its documents are kept exactly as received, in the archive's raw/" + c + ".ndjson)"
+			ch.Action = "not modelled yet: export it raw with --collections all," + c + " (its documents are kept exactly as received, in the archive's raw/" + c + ".ndjson)"
 		}
 		add(ch)
 		return out
