@@ -29,7 +29,7 @@ import (
 //     again, as participants start);
 //   - every participant completes.
 func TestApplicationPause(t *testing.T) {
-	const appLimit, appWindow = 8, time.Second
+	const appLimit, appWindow = 5, time.Second
 	w := newWorld(t, 5, "2024-03-08", "2024-03-10", func(o *sandbox.Options) {
 		o.AppRateLimit, o.AppRateWindow, o.RecordRequests = appLimit, appWindow, true
 	})
