@@ -67,8 +67,13 @@ type Collection struct {
 	Tables []*schema.Table
 	// Raw marks a collection whose documents are kept as received only (in
 	// the archive's raw/ folder), in no table: files an import did not
-	// recognise, a collection the schema does not model yet.
+	// recognise, a collection the schema does not model yet (RawCollection).
 	Raw bool
+	// Optional, when set, makes the collection optional: gated by a scope
+	// most logins lack. Fetch probes it first; when the server refuses it
+	// (403) or does not serve it (404), the collection is reported, with
+	// what its scope would add, and the export does not fail (optional.go).
+	Optional *Optional
 }
 
 // accept reads an answer of c: its documents and the next page's token, or

@@ -20,6 +20,10 @@ func Describe(err error) string {
 	if errors.As(err, &re) {
 		return re.Error()
 	}
+	var ue *UnavailableError
+	if errors.As(err, &ue) {
+		return "not exported: " + ue.reason()
+	}
 	var ae *oura.APIError
 	if errors.As(err, &ae) {
 		switch ae.Status {

@@ -49,6 +49,16 @@
 // meet in the store come from a Registry passed in explicitly (built by
 // internal/catalog); V2Collections derives the v2 ones from the schema.
 //
+// The API moves, and the engine keeps what it does not know (probe.go):
+// an optional collection (Collection.Optional, gated by a scope most
+// logins lack) is probed with one request before planning, and a 403 or
+// 404 is reported with what its scope would add, not failed
+// (UnavailableError, optional.go); a collection no table models
+// (RawCollection, raw.go) has its shape settled by asking the server, and
+// its documents reach the archive's raw/ folder and the store only, the
+// shape remembered for rebuilds. Fields no table models reach the extra
+// column, as the mapper keeps them.
+//
 // The engine sees the sink contract (package sinks), never a format
 // package, and knows an API only through Collection values, so v1 plugs in
 // beside v2 (package v1compat).

@@ -55,14 +55,51 @@ type Result struct {
 	Meta sinks.Meta
 }
 
-// Failed returns the collections that could not be fetched completely.
+// Failed returns the collections that could not be fetched completely,
+// leaving out the optional ones the login may not read (Unavailable).
 func (r *Result) Failed() []*CollectionResult {
 	if r.Fetch == nil {
 		return nil
 	}
 	var out []*CollectionResult
 	for _, c := range r.Fetch.Collections {
-		if c.Err != nil {
+		if c.Err != nil && !errors.Is(c.Err, ErrUnavailable) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Unavailable returns the optional collections that were not exported
+// because the login may not read them (or the server does not serve
+// them): reported, not failed (see UnavailableError).
+func (r *Result) Unavailable() []*CollectionResult {
+	if r.Fetch == nil {
+		return nil
+	}
+	return r.Fetch.Unavailable()
+}
+
+// Unavailable returns the optional collections the login may not read.
+func (r *FetchResult) Unavailable() []*CollectionResult {
+	var out []*CollectionResult
+	for _, c := range r.Collections {
+		if errors.Is(c.Err, ErrUnavailable) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Raw returns the collections fetched this run that no table models: their
+// documents are in the archive's raw/ folder only.
+func (r *Result) Raw() []*CollectionResult {
+	if r.Fetch == nil {
+		return nil
+	}
+	var out []*CollectionResult
+	for _, c := range r.Fetch.Collections {
+		if c.Collection.Raw && c.Collection.API != APIImport {
 			out = append(out, c)
 		}
 	}
@@ -199,7 +236,7 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 	for _, n := range res.Docs {
 		total += n
 	}
-	if len(failed) == len(fres.Collections) && len(failed) > 0 && total == 0 {
+	if len(failed) > 0 && len(failed)+len(res.Unavailable()) == len(fres.Collections) && total == 0 {
 		return res, fmt.Errorf("%w: %w", ErrNothing, failed[0].Err)
 	}
 
@@ -224,6 +261,7 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 		meta.Notes = append(meta.Notes, fmt.Sprintf("%s is incomplete: %s", f.Collection.Name, Describe(f.Err)))
 		meta.Incomplete = append(meta.Incomplete, f.Collection.Name)
 	}
+	meta.Notes = append(meta.Notes, driftNotes(res, o.Sinks)...)
 	if err := commit(ctx, o.Sinks, o.Root, meta, res); err != nil {
 		return res, err
 	}
@@ -353,18 +391,19 @@ func probe(ctx context.Context, client *oura.Client, colls []*Collection, api st
 }
 
 // withRetired puts the results of the retired collections back in the
-// order of all.
+// order of all. Results are matched by API and name: Fetch reports a raw
+// collection by the copy it settled.
 func withRetired(all []*Collection, got []*CollectionResult, retired map[*Collection]*RetiredError) []*CollectionResult {
 	if len(retired) == 0 {
 		return got
 	}
-	by := map[*Collection]*CollectionResult{}
+	by := map[string]*CollectionResult{}
 	for _, r := range got {
-		by[r.Collection] = r
+		by[registryKey(r.Collection.API, r.Collection.Name)] = r
 	}
 	var out []*CollectionResult
 	for _, c := range all {
-		switch r := by[c]; {
+		switch r := by[registryKey(c.API, c.Name)]; {
 		case r != nil:
 			out = append(out, r)
 		case retired[c] != nil:
@@ -413,7 +452,11 @@ func Rebuild(ctx context.Context, o RebuildOptions) (*Result, error) {
 			s.Close()
 		}
 	}()
-	stored, err := Stored(o.Store, o.Collections)
+	raw, err := StoredRaw(o.Store, o.Collections)
+	if err != nil {
+		return res, err
+	}
+	stored, err := Stored(o.Store, append(slices.Clone(o.Collections), raw...))
 	if err != nil {
 		return res, err
 	}

@@ -121,6 +121,7 @@ type collState struct {
 	final     bool // no more windows will be planned
 	maxWindow time.Duration
 	reported  bool
+	skip      bool // left out of the plan: settle found it unreadable
 }
 
 type fetcher struct {
@@ -227,11 +228,23 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 	res.Account = st.State.Account
 	setUp, ringsErr := f.ringSetUp(ctx, rings)
 
+	// Raw collections are shaped, optional ones probed, before planning.
+	colls, skip, err := f.settle(ctx, o.Collections)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.rememberShapes(colls, skip); err != nil {
+		return nil, fmt.Errorf("save export state: %w", err)
+	}
+	o.Collections, f.o.Collections = colls, colls
 	for _, c := range o.Collections {
 		cs := &collState{res: &CollectionResult{Collection: c}, maxWindow: c.MaxWindow}
 		f.colls[c] = cs
 		f.order = append(f.order, c)
 		res.Collections = append(res.Collections, cs.res)
+		if err := skip[c]; err != nil {
+			cs.res.Err, cs.final, cs.skip = err, true, true
+		}
 		switch c {
 		case info:
 			cs.res.Err, cs.final = infoErr, true
@@ -287,6 +300,9 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 	f.q = newQueue(ctx)
 	var first []*job
 	for _, c := range o.Collections {
+		if f.colls[c].skip {
+			continue
+		}
 		switch c.Kind {
 		case ByDate:
 			js, err := f.planRange(c, span{f.since.AddDate(0, 0, -c.Spread), f.until.AddDate(0, 0, 1+c.Spread)})

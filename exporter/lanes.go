@@ -55,6 +55,9 @@ func (f *fetcher) split(j *job, w *SegmentWriter, pages int, first, last time.Ti
 	if c.Kind == ByDate {
 		unit = day
 	}
+	if c.Kind == ByInstant {
+		last = last.Truncate(time.Second) // windows are whole seconds (see fetchWindow)
+	}
 	if (c.Kind != ByDate && c.Kind != ByInstant) || first.IsZero() || !last.After(j.from) || j.to.Sub(last) < 2*unit {
 		return false
 	}

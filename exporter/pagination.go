@@ -159,10 +159,12 @@ func (f *fetcher) fetchWindow(ctx context.Context, j *job, each func(doc []byte)
 		}
 		followed[next] = struct{}{}
 		requests = append(requests, next)
-		if !j.laneEnd.IsZero() && last.After(j.from) {
-			// A full page: the lane goes on from its last row.
-			w.Narrow(last)
-			j.cont = last
+		if cut := last.Truncate(time.Second); !j.laneEnd.IsZero() && cut.After(j.from) {
+			// A full page: the lane goes on from its last row's second
+			// (windows are whole seconds, as queries and segments name
+			// them: rows with milliseconds must not fall between two).
+			w.Narrow(cut)
+			j.cont = cut
 			break
 		}
 		if f.q != nil && f.split(j, w, page, first, last) {

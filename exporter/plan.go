@@ -82,7 +82,7 @@ func (f *fetcher) planInstants(start, end time.Time, final bool) ([]*job, error)
 	}
 	var jobs []*job
 	for _, c := range f.order {
-		if c.Kind != ByInstant {
+		if c.Kind != ByInstant || f.colls[c].skip {
 			continue
 		}
 		js, err := f.planRange(c, r)

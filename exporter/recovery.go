@@ -83,7 +83,7 @@ func (f *fetcher) run(ctx context.Context, j *job) error {
 		f.mu.Lock()
 		cs := f.colls[j.c]
 		if cs.res.Err == nil {
-			cs.res.Err = err
+			cs.res.Err = unavailable(j.c, err)
 		}
 		f.mu.Unlock()
 	}

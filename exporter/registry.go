@@ -66,3 +66,9 @@ func TablesOf(c *Collection) []*schema.Table {
 	}
 	return schema.TablesOf(c.Name)
 }
+
+// With returns a registry of r's collections followed by colls (the raw
+// collections an export was asked for by name, say).
+func (r *Registry) With(colls ...*Collection) (*Registry, error) {
+	return NewRegistry(append(r.Collections(), colls...)...)
+}

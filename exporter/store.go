@@ -44,6 +44,9 @@ type State struct {
 	Earliest time.Time `json:"earliest,omitzero"`
 	// Email is the account's e-mail address, when personal_info shows it.
 	Email string `json:"email,omitempty"`
+	// Raw is the shape of each raw collection fetched (RawCollection), so
+	// that a rebuild without a server reads it back as it was fetched.
+	Raw map[string]RawShape `json:"raw_collections,omitempty"`
 }
 
 // Store is an export's durable memory, kept in <out>/.ouraexport: the raw

@@ -38,8 +38,8 @@ var checkers = sync.Pool{New: func() any { return new(walker) }}
 // concurrent use.
 //
 // Where real responses differ from the published model, CheckV2 follows the
-// responses: daily_cardiovascular_age documents may lack id, and heartrate
-// and ring_battery_level rows may lack timestamp_unix.
+// responses: daily_cardiovascular_age documents may lack id, and heartrate,
+// ring_battery_level and interbeat_interval rows may lack timestamp_unix.
 func CheckV2(collection string, doc []byte) error {
 	c := lookupCollection(collection)
 	if c == nil {

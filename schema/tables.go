@@ -115,6 +115,17 @@ func tableDefs() []tdef {
 			},
 		},
 		{
+			// Not in openapi-1.35: documents {id, day, phase} behind the
+			// reproductive_cycle scope (issue 16; third-party clients read it).
+			name: "daily_cycle_phases", coll: "daily_cycle_phases", key: []string{"id"}, part: "day", dated: "day", merge: Merge{Keys: [][]string{{"day"}}},
+			doc: "One row per day with the menstrual cycle phase Oura's Cycle Insights estimated for it. Served only to logins granted the reproductive_cycle scope.",
+			fields: []fdef{
+				idField("cycle phase record"),
+				dayField("Day the phase belongs to.", ""),
+				{v2: "phase", kind: kEnum, null: true, doc: "Cycle phase Oura estimated for the day (third-party clients see menstrual, follicular, ovulatory and luteal); kept as Oura spells it."},
+			},
+		},
+		{
 			name: "daily_readiness", coll: "daily_readiness", key: []string{"id"}, part: "day", dated: "day", merge: Merge{Keys: [][]string{{"day"}}},
 			doc: "One row per day: readiness score, its contributors and body temperature deviations.",
 			fields: []fdef{
@@ -217,6 +228,18 @@ func tableDefs() []tdef {
 				{v2: "timestamp_unix", kind: kInt, unit: "ms", doc: "Instant of the measurement as Unix time in milliseconds, when the response gives it (newer API versions)."},
 				{v2: "bpm", kind: kInt, req: true, unit: "bpm", doc: "Heart rate, in beats per minute."},
 				{v2: "source", kind: kEnum, req: true, doc: "What the ring was doing when it measured: awake, rest, sleep, session, workout or live."},
+			},
+		},
+		{
+			// In openapi-1.29 only (PublicInterbeatIntervalRow); research
+			// applications only since (issue 16).
+			name: "interbeat_interval", coll: "interbeat_interval", key: []string{"timestamp"}, part: "timestamp", dated: "timestamp", merge: Merge{Series: "timestamp"},
+			doc: "One row per heart beat interval the ring measured (in bursts, mostly during sleep): the time between two beats. Served only to research applications. Rows have no Oura id: a beat is identified by its time.",
+			fields: []fdef{
+				{v2: "timestamp", kind: kInstant, req: true, doc: "Instant of the beat that ends the interval."},
+				{v2: "timestamp_unix", kind: kInt, unit: "ms", doc: "Instant of the beat as Unix time in milliseconds, when the response gives it."},
+				{v2: "ibi", kind: kInt, req: true, unit: "ms", doc: "Interbeat interval: time since the previous beat, in milliseconds."},
+				{v2: "validity", kind: kInt, req: true, doc: "Oura's validity code of the interval, as given (an integer; its meaning is not documented)."},
 			},
 		},
 		{

@@ -16,9 +16,12 @@
 //     releases the first two when a process dies);
 //  2. re-read the login file: if another process refreshed already, use
 //     its token and make no request;
-//  3. otherwise redeem the refresh token (retrying network errors and
-//     5xx; trying the developer portal's token endpoint when Oura's legacy
-//     one answers 400 invalid_request);
+//  3. otherwise redeem the refresh token at the token endpoint the login
+//     was made with (retrying network errors and 5xx; trying the other of
+//     the server's two endpoints when it answers as if it did not know the
+//     application: Oura's legacy one answers a developer-portal app's
+//     refresh with 400 invalid_request, the portal's a legacy app with 401
+//     invalid_client; TokenEndpoints), and remember the one that answered;
 //  4. save the new token pair at once, atomically (a 0600 temporary file,
 //     fsync, rename, fsync of the folder), before the new access token is
 //     used;

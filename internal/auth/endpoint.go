@@ -25,13 +25,86 @@ const (
 	// PortalTokenURL is the token endpoint of applications registered in
 	// the new developer portal (developer.ouraring.com); DefaultTokenURL
 	// answers their refreshes with 400 invalid_request, and is then
-	// retried here.
+	// retried here (and the other way round: see TokenEndpoints).
 	PortalTokenURL = "https://moi.ouraring.com/oauth/v2/ext/oauth-token"
+	// portalTokenPath is the portal endpoint's path below another API
+	// server (the sandbox serves both endpoints).
+	portalTokenPath = "/oauth/v2/ext/oauth-token"
 )
 
-// tokenFallbacks maps a token URL to the one tried when it answers 400
-// invalid_request.
-var tokenFallbacks = map[string]string{DefaultTokenURL: PortalTokenURL}
+// tokenFallbacks maps a token URL to the one tried when it answers as an
+// endpoint that does not know the client (see wrongEndpoint); beyond
+// these, an API server's own two endpoints (TokenEndpoints) stand in for
+// each other.
+var tokenFallbacks = map[string]string{DefaultTokenURL: PortalTokenURL, PortalTokenURL: DefaultTokenURL}
+
+// TokenEndpoints returns an API server's two token endpoints: for Oura's,
+// the legacy one (DefaultTokenURL) and the developer portal's
+// (PortalTokenURL); for another server (the sandbox), <apiURL>/oauth/token
+// and <apiURL>/oauth/v2/ext/oauth-token. An application is known to one of
+// them (or both): a login tries the other when the first answers as if it
+// did not know the client, and remembers the one that worked.
+func TokenEndpoints(apiURL string) (legacy, portal string) {
+	base := strings.TrimRight(apiURL, "/")
+	if base == "" || base == DefaultAPIURL {
+		return DefaultTokenURL, PortalTokenURL
+	}
+	return base + "/oauth/token", base + portalTokenPath
+}
+
+// TokenEndpointName says which of an API server's token endpoints url is:
+// "legacy", "developer portal", or "" for another one (a --token-url).
+func TokenEndpointName(url, apiURL string) string {
+	for _, base := range []string{DefaultAPIURL, apiURL} {
+		switch legacy, portal := TokenEndpoints(base); url {
+		case legacy:
+			return "legacy"
+		case portal:
+			return "developer portal"
+		}
+	}
+	return ""
+}
+
+// fallbackFor returns the token endpoint to try when tokenURL answers as if
+// it did not know the client; "" when there is none.
+func fallbackFor(tokenURL, apiURL string) string {
+	if fb, ok := tokenFallbacks[tokenURL]; ok {
+		return fb
+	}
+	if apiURL == "" {
+		return ""
+	}
+	switch legacy, portal := TokenEndpoints(apiURL); tokenURL {
+	case legacy:
+		return portal
+	case portal:
+		return legacy
+	}
+	return ""
+}
+
+// wrongEndpoint reports whether a token endpoint's refusal may mean it is
+// the wrong one of the two for this application: Oura's legacy endpoint
+// answers the refreshes of a developer-portal app with 400
+// invalid_request, and the portal's was seen answering a legacy app's code
+// exchange with 401 (invalid_client). A refusal of the grant itself
+// (invalid_grant: the code or refresh token is spent) is not.
+func wrongEndpoint(err error) bool {
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) || re.Response == nil {
+		return false
+	}
+	switch {
+	case re.ErrorCode == "invalid_grant":
+		return false
+	case re.Response.StatusCode == http.StatusBadRequest && re.ErrorCode == "invalid_request",
+		re.Response.StatusCode == http.StatusUnauthorized,
+		re.ErrorCode == "invalid_client", re.ErrorCode == "unauthorized_client":
+		return true
+	}
+	return false
+}
 
 // Endpoints returns the authorize and token URLs for an API server: Oura's
 // for Oura's server (or ""), else <apiURL>/oauth/authorize and
@@ -111,23 +184,23 @@ func (a *App) oauthConfig(tokenURL, redirect string, scopes []string) *oauth2.Co
 }
 
 // grant sends a token request (do, given a configuration for a token URL)
-// to a.TokenURL, retrying transient failures; when that URL answers 400
-// invalid_request and has a fallback, it asks the fallback. It returns the
-// token and the URL that issued it.
+// to a.TokenURL, retrying transient failures; when that URL answers as an
+// endpoint that does not know the client (wrongEndpoint) and the server
+// has another (TokenEndpoints, either way round), it asks that one. It
+// returns the token and the URL that issued it.
 func (a *App) grant(ctx context.Context, do func(ctx context.Context, cfg *oauth2.Config) (*oauth2.Token, error)) (*oauth2.Token, string, error) {
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, a.httpClient())
 	tok, err := a.grantAt(ctx, a.TokenURL, do)
 	if err == nil {
 		return tok, a.TokenURL, nil
 	}
-	fb, ok := tokenFallbacks[a.TokenURL]
-	var re *oauth2.RetrieveError
-	if !ok || !errors.As(err, &re) || re.Response == nil || re.Response.StatusCode != http.StatusBadRequest || re.ErrorCode != "invalid_request" {
+	fb := fallbackFor(a.TokenURL, a.APIURL)
+	if fb == "" || !wrongEndpoint(err) {
 		return nil, "", a.describe(a.TokenURL, err)
 	}
 	tok, ferr := a.grantAt(ctx, fb, do)
 	if ferr != nil {
-		return nil, "", fmt.Errorf("%w; the developer portal's endpoint: %w", a.describe(a.TokenURL, err), a.describe(fb, ferr))
+		return nil, "", fmt.Errorf("%w; the other token endpoint, %w", a.describe(a.TokenURL, err), a.describe(fb, ferr))
 	}
 	return tok, fb, nil
 }

@@ -157,13 +157,15 @@ used instead of the stored login when set.`,
 	fs.StringVar(&lf.apiURL, "api-url", "", "API server (default https://api.ouraring.com)")
 	fs.StringVar(&lf.authURL, "auth-url", "", "authorize endpoint (default Oura's, or URL/oauth/authorize\nwith --api-url)")
 	fs.StringVar(&lf.tokenURL, "token-url", "", "token endpoint (default Oura's, or URL/oauth/token with\n"+
-		"--api-url; apps of the new developer portal may need\n"+
-		"https://moi.ouraring.com/oauth/v2/ext/oauth-token, which\n"+
-		"is also tried when Oura's answers invalid_request)")
+		"--api-url); Oura's two, its legacy one and the developer\n"+
+		"portal's (https://moi.ouraring.com/oauth/v2/ext/oauth-token),\n"+
+		"stand in for each other: each is tried when the other\n"+
+		"refuses the app, and the login keeps the one that worked")
 	fs.StringVar(&lf.redirectURL, "redirect-url", "", "the redirect URI registered for your app, which Oura\n"+
 		"matches exactly (e.g. http://127.0.0.1:8765/callback;\n"+
 		"or redirect_url in the config file)")
-	fs.Var(&lf.scopes, "scopes", "scopes to ask for (default: all the app may have)")
+	fs.Var(&lf.scopes, "scopes", "scopes to ask for, plain (daily) or as partner apps spell\n"+
+		"them (extapi:daily) (default: all the app may have)")
 	fs.BoolVar(&lf.noBrowser, "no-browser", false, "print the address instead of opening a browser")
 	fs.BoolVar(&lf.paste, "paste", false, "for machines without a browser: open the address on any\n"+
 		"machine, then paste here the address the browser landed on")
@@ -209,6 +211,9 @@ func authLogin(ctx context.Context, fs *pflag.FlagSet, af *authFlags, lf *loginF
 	if err != nil {
 		return err
 	}
+	for _, n := range scopeNotes(scopes) {
+		fmt.Fprintf(s.Err, "Note: %s.\n", n)
+	}
 	secret, _ := conf.Lookup("client_secret")
 	o := auth.LoginOptions{
 		App:         auth.App{ClientID: clientID, ClientSecret: secret, AuthURL: authURL, TokenURL: tokenURL, APIURL: apiURL},
@@ -238,6 +243,9 @@ func authLogin(ctx context.Context, fs *pflag.FlagSet, af *authFlags, lf *loginF
 		return fmt.Errorf("the login worked but could not be stored: %w", err)
 	}
 	fmt.Fprintf(s.Out, "Logged in to %s as %s.\n", apiURL, tok.Who())
+	if n := endpointNote(tokenURL, tok.TokenURL, apiURL); n != "" {
+		fmt.Fprintf(s.Out, "Note: %s.\n", n)
+	}
 	if ierr != nil {
 		fmt.Fprintf(s.Out, "(Could not read the account's personal info: %s.)\n", exporter.Describe(ierr))
 	}
@@ -284,6 +292,13 @@ type statusReport struct {
 	Verified       bool      `json:"verified"`
 	Problem        string    `json:"problem,omitempty"`
 	OuraTokenIsSet bool      `json:"oura_token_env"`
+	// TokenEndpoint names the token endpoint: "legacy", "developer portal"
+	// or "" (another one).
+	TokenEndpoint string `json:"token_endpoint,omitempty"`
+	// Unlocked and Locked are the collections the scopes unlock and leave
+	// out (the scope table's; none when the login does not say).
+	Unlocked []string `json:"collections_unlocked,omitempty"`
+	Locked   []string `json:"collections_locked,omitempty"`
 }
 
 // authStatusCommand is 'ouraexport auth status'.
@@ -337,6 +352,10 @@ func authStatus(ctx context.Context, fs *pflag.FlagSet, af *authFlags, asJSON bo
 	rep.APIURL, rep.TokenURL, rep.Expires, rep.Since, rep.Refreshes = tok.APIURL, tok.TokenURL, tok.Expiry, tok.LoggedIn, tok.Refreshes
 	if !tok.Expiry.IsZero() {
 		rep.ExpiresIn = time.Until(tok.Expiry).Round(time.Second).Seconds()
+	}
+	rep.TokenEndpoint = auth.TokenEndpointName(tok.TokenURL, tok.APIURL)
+	if len(tok.Scopes) > 0 {
+		rep.Unlocked, rep.Locked, _ = accessOf(tok.Scopes, nil).split()
 	}
 	rep.Verified = verr == nil
 	if verr != nil {
@@ -412,7 +431,7 @@ func printStatus(w io.Writer, r statusReport, asJSON bool) {
 	default:
 		fmt.Fprintf(w, "  access token  expired %s; renewed on the next export\n", r.Expires.Local().Format(time.DateTime))
 	}
-	fmt.Fprintf(w, "  client        %s (token endpoint %s)\n", r.ClientID, r.TokenURL)
+	fmt.Fprintf(w, "  client        %s (token endpoint %s)\n", r.ClientID, endpointLabel(r.TokenURL, r.APIURL))
 	if !r.Since.IsZero() {
 		fmt.Fprintf(w, "  logged in     %s, %d refreshes since\n", r.Since.Local().Format(time.DateTime), r.Refreshes)
 	}
@@ -424,6 +443,8 @@ func printStatus(w io.Writer, r statusReport, asJSON bool) {
 	if r.OuraTokenIsSet {
 		fmt.Fprintln(w, "Note: $OURA_TOKEN is set, and exports use it instead of this login.")
 	}
+	fmt.Fprintln(w)
+	writeDoctor(w, accessOf(r.Scopes, nil))
 }
 
 // authLogoutCommand is 'ouraexport auth logout'.

@@ -19,7 +19,6 @@ import (
 
 	"github.com/ouraexport/ouraexport/exporter"
 	"github.com/ouraexport/ouraexport/internal/auth"
-	"github.com/ouraexport/ouraexport/internal/catalog"
 	"github.com/ouraexport/ouraexport/internal/cohort"
 	"github.com/ouraexport/ouraexport/internal/oura"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
@@ -108,12 +107,15 @@ func runCohort(ctx context.Context, o exportOptions, s Streams) error {
 		return err
 	}
 	defer stop()
-	reg := catalog.All()
-	colls, err := collectionsFor(reg, o.apis, o.collections)
+	sel, err := selectCollections(o)
 	if err != nil {
 		return err
 	}
+	reg, colls := sel.reg, sel.colls
 	if !o.quiet {
+		for _, n := range sel.notes {
+			log.Info(n)
+		}
 		log.Info("cohort", "participants", len(mine), "of", len(accts), "shard", shard.String(), "out", o.out, "workers", o.workers)
 	}
 	done := 0

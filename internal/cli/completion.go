@@ -51,13 +51,14 @@ func completionCommand(root *cobra.Command) {
 // Lists complete item by item after commas.
 func valueCompletions() map[string]cobra.CompletionFunc {
 	return map[string]cobra.CompletionFunc{
-		"format":      completeList(allFormats),
-		"collections": completeList(exportCollections()),
-		"api":         completeList([]string{"v1", "v2"}),
-		"log-format":  completeOne("text", "json"),
-		"partition":   completeOne("year"),
-		"faults":      completeList(sandbox.AllFaults),
-		"scopes":      completeList(sandbox.Scopes),
+		"format":         completeList(allFormats),
+		"collections":    completeList(exportCollections()),
+		"api":            completeList([]string{"v1", "v2"}),
+		"log-format":     completeOne("text", "json"),
+		"partition":      completeOne("year"),
+		"faults":         completeList(sandbox.AllFaults),
+		"scopes":         completeList(sandbox.Scopes),
+		"token-endpoint": completeOne(sandbox.TokenBoth, sandbox.TokenLegacy, sandbox.TokenPortal),
 	}
 }
 

@@ -9,15 +9,17 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/ouraexport/ouraexport/exporter"
 	"github.com/ouraexport/ouraexport/internal/auth"
-	"github.com/ouraexport/ouraexport/internal/catalog"
 	"github.com/ouraexport/ouraexport/internal/config"
 	"github.com/ouraexport/ouraexport/internal/oura"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
+	"github.com/ouraexport/ouraexport/internal/scope"
+	"github.com/ouraexport/ouraexport/schema"
 	"github.com/ouraexport/ouraexport/sinks"
 )
 
@@ -104,11 +106,16 @@ func (o *exportOptions) account(base string, reg *exporter.Registry, colls []*ex
 // exportInto runs one account's export from the API at base into t: plan,
 // fetch, build, summary. Local and s3:// exports share it.
 func exportInto(ctx context.Context, o exportOptions, s Streams, log *slog.Logger, base string, tokens oura.TokenSource, t exportTarget) error {
-	reg := catalog.All()
-	colls, err := collectionsFor(reg, o.apis, o.collections)
+	sel, err := selectCollections(o)
 	if err != nil {
 		return err
 	}
+	if !o.quiet {
+		for _, n := range sel.notes {
+			fmt.Fprintf(s.Err, "Note: %s.\n", n)
+		}
+	}
+	reg, colls := sel.reg, sel.colls
 	ao := o.account(base, reg, colls)
 	ao.Client.Tokens = tokens
 	ao.State = t.state
@@ -128,6 +135,8 @@ func exportInto(ctx context.Context, o exportOptions, s Streams, log *slog.Logge
 		return usagef("export", "--api-url: %v", errors.Unwrap(err))
 	case o.dryRun && err == nil:
 		printPlan(s.Out, res.Fetch, res.Requests)
+		fmt.Fprintln(s.Out)
+		writeDoctor(s.Out, accessOf(grantedScopes(tokens), res.Fetch))
 		return planError(res)
 	case o.dryRun || res == nil:
 		return describeExportError(err)
@@ -283,6 +292,28 @@ func nothingExported(res *exporter.Result) error {
 	return fmt.Errorf("nothing could be exported: %s", exporter.Describe(res.Failed()[0].Err))
 }
 
+// unavailableShort says in a few words why an optional collection will
+// not be exported (the doctor table below the plan says the rest).
+func unavailableShort(ue *exporter.UnavailableError) string {
+	var ae *oura.APIError
+	if errors.As(ue.Err, &ae) && ae.Status == 404 {
+		return "(optional; the server does not serve it)"
+	}
+	if len(ue.Optional.Scopes) == 0 {
+		return "(optional; the login may not read it)"
+	}
+	return "(optional; needs the " + strings.Join(ue.Optional.Scopes, " or ") + " scope)"
+}
+
+// grantedScopes returns the scopes of the login tokens is, nil when it is
+// a bare token (which does not say).
+func grantedScopes(tokens oura.TokenSource) []string {
+	if l, ok := tokens.(interface{ Login() auth.Token }); ok {
+		return l.Login().Scopes
+	}
+	return nil
+}
+
 func orUnknown(s string) string {
 	if s == "" {
 		return "(unknown)"
@@ -299,6 +330,12 @@ func printSummary(w io.Writer, log *slog.Logger, o exportOptions, res *exporter.
 		for _, c := range fr.Collections {
 			attrs = append(attrs, "records."+c.Collection.Name, res.Docs[c.Collection.Name])
 		}
+		for _, c := range res.Unavailable() {
+			attrs = append(attrs, "not_exported."+c.Collection.Name, exporter.Describe(c.Err))
+		}
+		for _, c := range res.Raw() {
+			attrs = append(attrs, "raw."+c.Collection.Name, res.Docs[c.Collection.Name])
+		}
 		log.Info("export finished", attrs...)
 		return
 	}
@@ -307,18 +344,47 @@ func printSummary(w io.Writer, log *slog.Logger, o exportOptions, res *exporter.
 	fmt.Fprintf(w, "  %-26s %12s  %s\n", "collection", "records", "")
 	for _, c := range fr.Collections {
 		status := ""
-		if c.Err != nil {
+		switch {
+		case errors.Is(c.Err, exporter.ErrUnavailable):
+			status = exporter.Describe(c.Err) // not exported, and why: the run is not partial for it
+		case c.Err != nil:
 			status = "incomplete: " + exporter.Describe(c.Err)
+			if sc := scope.For(c.Collection.Name); errors.Is(c.Err, oura.ErrForbidden) && len(sc) > 0 {
+				status += " (scope " + strings.Join(sc, " or ") + ")"
+			}
+		case c.Collection.Raw:
+			status = "not modelled: kept raw"
+			if slices.Contains(o.formats, "archive") {
+				status += " in the archive's raw/" + c.Collection.Name + ".ndjson"
+			} else {
+				status += " in the store (add --format archive to write them)"
+			}
 		}
 		fmt.Fprintf(w, "  %-26s %12d  %s\n", c.Collection.Name, res.Docs[c.Collection.Name], status)
 	}
 	fmt.Fprintf(w, "\n%d requests (%d retried, %d rate limited), %.1f MB received.\n", res.Requests, res.Retries, res.RateLimited, float64(res.Bytes)/1e6)
 	var n int
+	var unknown []string
 	for _, wn := range res.Warnings {
+		if wn.Issue == schema.IssueUnknown {
+			if f := wn.Table + "." + wn.Field; !slices.Contains(unknown, f) {
+				unknown = append(unknown, f)
+			}
+			continue
+		}
 		n += wn.Count
 	}
 	if n > 0 {
 		fmt.Fprintf(w, "%d values did not fit their columns and were kept in the extra column (see 'ouraexport schema').\n", n)
+	}
+	if len(unknown) > 0 {
+		shown := unknown[:min(len(unknown), 4)]
+		more := ""
+		if len(unknown) > len(shown) {
+			more = fmt.Sprintf(" and %d more", len(unknown)-len(shown))
+		}
+		fmt.Fprintf(w, "%d fields no table models (%s%s) were kept in the extra column: a newer API sent them ('ouraexport spec check' compares its document).\n",
+			len(unknown), strings.Join(shown, ", "), more)
 	}
 	fmt.Fprintf(w, "%d files; check them any time with: ouraexport verify %s\n", len(res.Files), o.out)
 }

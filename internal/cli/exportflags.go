@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ouraexport/ouraexport/exporter"
+	"github.com/ouraexport/ouraexport/internal/suggest"
 	"github.com/ouraexport/ouraexport/schema"
 )
 
@@ -67,7 +69,8 @@ func (f *exportFlags) register(fs *pflag.FlagSet) {
 	o := &f.o
 	fs.StringVar(&o.out, "out", "./oura-export", "output folder (default ./oura-export)")
 	fs.Var(&f.formats, "format", "parquet,csv,archive (default: all three)")
-	fs.Var(&f.collections, "collections", "collections to export (default: all; see 'ouraexport schema')")
+	fs.Var(&f.collections, "collections", "collections to export (default: all; see 'ouraexport schema'); one a\n"+
+		"newer API added, by its route name, is kept raw (all,NAME: all and it)")
 	fs.StringVar(&f.since, "since", "", "first day, YYYY-MM-DD (default: the whole history)")
 	fs.StringVar(&f.until, "until", "", "last day, YYYY-MM-DD (default: today)")
 	fs.Var(&f.apis, "api", "v2, v1 or v1,v2 (default v2)")
@@ -77,7 +80,8 @@ func (f *exportFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&o.lookback, "lookback", 14, "re-fetch this many recent days on every run (default 14)")
 	fs.StringVar(&f.partition, "partition", "", "write Parquet and CSV as Hive datasets partitioned by year")
 	fs.BoolVar(&o.sandbox, "sandbox", false, "export user 1 of a built-in sandbox API (no account needed)")
-	fs.BoolVar(&o.dryRun, "dry-run", false, "print the plan (windows, requests, time) and stop")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "print the plan (windows, requests, time) and what the\n"+
+		"login's scopes unlock, and stop")
 	fs.DurationVar(&o.timeout, "request-timeout", 0, "give up on one request attempt after DUR and retry (default 2m)")
 	o.encrypt.register(fs)
 	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
@@ -162,9 +166,22 @@ func (o *exportOptions) validate() error {
 	}
 	names := collectionNames()
 	for i, c := range o.collections {
+		if strings.EqualFold(c, allCollectionsName) {
+			o.collections[i] = allCollectionsName
+			continue
+		}
 		name, ok := names[strings.ToLower(c)]
 		if !ok {
-			return usagef(cmd, "--collections: unknown collection %q; the collections are %s", c, strings.Join(exportCollections(), ","))
+			// A collection the server may offer that no table models is
+			// asked for as it is, and kept raw (selectCollections); a name
+			// next to one ouraexport models is taken for a typo.
+			if s := suggest.Closest(strings.ToLower(c), slices.Sorted(maps.Keys(names)), 2); s != "" {
+				return usagef(cmd, "--collections: unknown collection %q; did you mean %q?", c, names[s])
+			}
+			if _, err := exporter.RawCollection(c); err != nil {
+				return usagef(cmd, "--collections: unknown collection %q; the collections are %s (a collection of a newer API, by its route name, is kept raw)", c, strings.Join(exportCollections(), ","))
+			}
+			continue
 		}
 		o.collections[i] = name
 	}
@@ -207,15 +224,14 @@ func exportCollections() []string {
 	return names
 }
 
-// collectionNames maps lower-case collection and table names to collection names.
+// collectionNames maps lower-case collection and table names (child
+// tables too: they come with their collection) to collection names.
 func collectionNames() map[string]string {
 	m := map[string]string{}
 	for _, c := range exporter.V2Collections(nil) {
 		m[strings.ToLower(c.Name)] = c.Name
 		for _, t := range schema.TablesOf(c.Name) {
-			if t.Parent == "" {
-				m[t.Name] = c.Name
-			}
+			m[t.Name] = c.Name
 		}
 	}
 	return m

@@ -130,7 +130,7 @@ func TestCollectionsForV1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(colls) != 24 || colls[0].API != "v2" || colls[len(colls)-1].API != "v1" {
+	if len(colls) != 26 || colls[0].API != "v2" || colls[len(colls)-1].API != "v1" {
 		t.Errorf("%d collections, first %s, last %s", len(colls), colls[0].Name, colls[len(colls)-1].Name)
 	}
 	colls, _ = collectionsFor(catalog.All(), []string{"v1"}, []string{"daily_sleep"})

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -40,7 +41,10 @@ func printPlan(w io.Writer, res *exporter.FetchResult, requests int64) {
 	windows := 0
 	for _, c := range res.Collections {
 		r := per[c.Collection.Name]
+		var ue *exporter.UnavailableError
 		switch {
+		case errors.As(c.Err, &ue):
+			fmt.Fprintf(tw, "%s\t-\t%s\t\n", c.Collection.Name, unavailableShort(ue))
 		case c.Err != nil:
 			fmt.Fprintf(tw, "%s\t-\t%s\t\n", c.Collection.Name, exporter.Describe(c.Err))
 		case r == nil && (c.Collection.Kind == exporter.Single || c.Collection.Kind == exporter.Paged):
@@ -70,10 +74,11 @@ func printPlan(w io.Writer, res *exporter.FetchResult, requests int64) {
 // that could not plan what was asked is not done.
 func planError(res *exporter.Result) error {
 	failed := res.Failed()
+	asked := len(res.Fetch.Collections) - len(res.Unavailable()) // optional ones it may not read are reported, not failed
 	switch {
 	case len(failed) == 0:
 		return nil
-	case len(failed) == len(res.Fetch.Collections):
+	case len(failed) == asked:
 		if lapsed(res) {
 			return fmt.Errorf("%w: nothing could be planned: the API answered 403 (forbidden) for every collection; %s", ErrPartial, lapsedHint)
 		}
@@ -84,5 +89,5 @@ func planError(res *exporter.Result) error {
 		names = append(names, f.Collection.Name)
 	}
 	return fmt.Errorf("%w: the plan is incomplete: %d of %d collections could not be planned (%s)", ErrPartial,
-		len(names), len(res.Fetch.Collections), strings.Join(names, ", "))
+		len(names), asked, strings.Join(names, ", "))
 }

@@ -64,6 +64,7 @@ func NewCommand(s Streams) *cobra.Command {
 		importCommand(s),
 		sandboxCommand(s),
 		schemaCommand(s),
+		specCommand(s),
 		verifyCommand(s),
 		versionCommand(s),
 	)

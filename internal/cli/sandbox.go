@@ -40,6 +40,8 @@ type sandboxFlags struct {
 type sandboxArgs struct {
 	since, until, rate, maxWindow, semantics string
 	faults, scopes                           listFlag
+	appRate                                  string
+	extra                                    listFlag
 }
 
 // sandboxCommand is 'ouraexport sandbox'.
@@ -87,14 +89,21 @@ func (f *sandboxFlags) register(fs *pflag.FlagSet, a *sandboxArgs) {
 		"(default 30d; Go durations or Nd)")
 	fs.StringVar(&a.semantics, "date-semantics", "", "end_date semantics per collection, e.g. sleep=inclusive,all=exclusive\n"+
 		"(default: exclusive for daily_activity, sleep, workout; inclusive elsewhere)")
-	fs.Var(&a.scopes, "scopes", "scopes of the static tokens (default: all)")
+	fs.Var(&a.scopes, "scopes", "scopes of the static tokens, plain or extapi:-prefixed (default: all)")
+	fs.StringVar(&a.appRate, "app-rate-limit", "", "requests per window of all tokens of the OAuth client together;\n"+
+		"over it: 429 with X-RateLimit-Tier: application (default: none)")
+	fs.StringVar(&f.opts.TokenEndpoint, "token-endpoint", "", "which token endpoint knows the client: both, legacy\n"+
+		"(/oauth/token) or portal (/oauth/v2/ext/oauth-token); the other\n"+
+		"refuses it as Oura's do (default both)")
+	fs.BoolVar(&f.opts.ExtraFields, "extra-fields", false, "add fields no published model has to every document and row")
+	fs.Var(&a.extra, "extra-collection", "serve a collection no published spec has, by date (repeatable)")
 	fs.BoolVar(&f.opts.Lapsed, "lapsed", false, "answer 403 on v2 data routes (membership ended)")
 	fs.BoolVar(&f.opts.V1Retired, "v1-retired", false, "answer 404 on every /v1 route")
 	fs.BoolVar(&f.opts.NoGzip, "no-gzip", false, "never gzip responses")
 	fs.BoolVar(&f.verbose, "verbose", false, "log one line per request (never a token)")
 	flagArgs(fs, "addr=HOST:PORT", "users=N", "since=DATE", "until=DATE", "seed=N", "page-size=N", "latency=DUR",
 		"fault-rate=F", "faults=LIST", "slow-delay=DUR", "rate-limit=N/DUR", "token-ttl=DUR", "max-window=DUR",
-		"date-semantics=LIST", "scopes=LIST")
+		"date-semantics=LIST", "scopes=LIST", "app-rate-limit=N/DUR", "token-endpoint=WHICH", "extra-collection=NAME")
 }
 
 // check reads the flags in a into f's options and checks them.
@@ -137,6 +146,14 @@ func (f *sandboxFlags) check(a sandboxArgs) error {
 		}
 		f.opts.DateSemantics = m
 	}
+	if a.appRate != "" {
+		n, w, err := parseRate(a.appRate)
+		if err != nil {
+			return usagef(cmd, "--app-rate-limit %q: %v", a.appRate, err)
+		}
+		f.opts.AppRateLimit, f.opts.AppRateWindow = n, w
+	}
+	f.opts.ExtraCollections = a.extra
 	f.opts.Faults = a.faults
 	if a.scopes != nil {
 		f.opts.Scopes = a.scopes

@@ -12,7 +12,10 @@
 //
 // Every participant has their own token, API client and rate limiter, their
 // own resumable store and their own manifest; all share one pool of workers
-// (exporter.FetchOptions.Gate). A participant's failure is recorded and the
+// (exporter.FetchOptions.Gate), and the participants of one application
+// (OAuth client) share its rate limiter: a 429 of the application's tier
+// pauses them all together, and the budget it states paces them all, while
+// a token's own 429 pauses only that participant (oura.ClientOptions.App). A participant's failure is recorded and the
 // others go on. The cohort manifest of the shard is written last. Verify and
 // VerifyDir check a cohort's folder or bucket.
 package cohort
@@ -33,6 +36,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ouraexport/ouraexport/exporter"
+	"github.com/ouraexport/ouraexport/internal/auth"
 	"github.com/ouraexport/ouraexport/internal/oura"
 	"github.com/ouraexport/ouraexport/sinks"
 )
@@ -200,7 +204,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Export == nil {
 		o.Export = exporter.ExportAccount
 	}
-	r := &runner{o: o, gate: newGate(*workers)}
+	r := &runner{o: o, gate: newGate(*workers), apps: map[string]*oura.Limiter{}}
 	res := &Result{Participants: make([]*Participant, len(o.Accounts))}
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -273,6 +277,31 @@ type runner struct {
 	o      Options
 	gate   gate
 	doneMu sync.Mutex
+	appMu  sync.Mutex
+	apps   map[string]*oura.Limiter // by OAuth client id
+}
+
+// appLimiter returns the rate limiter of the application whose token
+// tokens supplies: a saved login names its client; a plain access token
+// does not, and its participants are taken to share the cohort's one
+// application (the common case: one study, one app). A limiter the
+// template already holds is every participant's.
+func (r *runner) appLimiter(tokens oura.TokenSource) *oura.Limiter {
+	if l := r.o.Account.Client.App; l != nil {
+		return l
+	}
+	client := ""
+	if l, ok := tokens.(interface{ Login() auth.Token }); ok {
+		client = l.Login().ClientID
+	}
+	r.appMu.Lock()
+	defer r.appMu.Unlock()
+	l := r.apps[client]
+	if l == nil {
+		l = oura.NewApplicationLimiter()
+		r.apps[client] = l
+	}
+	return l
 }
 
 // sharedHTTP returns the HTTP client all participants share, so that
@@ -322,6 +351,7 @@ func (r *runner) exportInto(ctx context.Context, p *Participant) error {
 	}
 	ao := o.Account
 	ao.Client.Tokens = tokens
+	ao.Client.App = r.appLimiter(tokens)
 	ao.State = filepath.Join(o.State, a.Folder())
 	ao.Fetch.Gate = r.gate
 	if o.Progress != nil {

@@ -108,6 +108,7 @@ type Client struct {
 	http    *http.Client
 	tokens  TokenSource
 	limiter *Limiter
+	app     *Limiter
 	retry   Retry
 	timeout time.Duration
 	maxBody int64
@@ -126,7 +127,14 @@ type ClientOptions struct {
 	BaseURL string      // e.g. https://api.ouraring.com
 	Tokens  TokenSource // required
 	Limiter *Limiter    // nil: 5000 requests per 5 minutes
-	Retry   *Retry      // nil: DefaultRetry
+	// App is the limiter of the application (the OAuth client) the token
+	// belongs to, shared by the clients of every token of it (a cohort's
+	// participants): a 429 whose X-RateLimit-Tier is the application's
+	// pauses it, and so every one of them, and the application's budget
+	// the answer states paces them all. Nil: a limiter of this client's own
+	// (a per-token 429 pauses only this client's Limiter either way).
+	App   *Limiter
+	Retry *Retry // nil: DefaultRetry
 	// Timeout bounds one attempt, body included (default 2 minutes).
 	Timeout time.Duration
 	// HTTP is the HTTP client (nil: one with sensible transport limits).
@@ -171,6 +179,9 @@ func NewClient(o ClientOptions) (*Client, error) {
 	if c.limiter == nil {
 		c.limiter = NewLimiter(5000, 5*time.Minute)
 	}
+	if c.app = o.App; c.app == nil {
+		c.app = NewApplicationLimiter()
+	}
 	c.retry = DefaultRetry
 	if o.Retry != nil {
 		c.retry = *o.Retry
@@ -200,6 +211,9 @@ func (c *Client) Stats() *Stats { return &c.stats }
 
 // Limiter returns the client's rate limiter.
 func (c *Client) Limiter() *Limiter { return c.limiter }
+
+// App returns the limiter of the client's application (ClientOptions.App).
+func (c *Client) App() *Limiter { return c.app }
 
 // BaseURL returns the server's base URL.
 func (c *Client) BaseURL() string { return c.base.String() }
@@ -233,7 +247,7 @@ func (c *Client) Get(ctx context.Context, path string, query url.Values, check f
 		if attempt > 0 {
 			c.stats.Retries.Add(1)
 		}
-		if err := c.limiter.Wait(ctx); err != nil {
+		if err := waitAll(ctx, c.limiter, c.app); err != nil {
 			return nil, err
 		}
 		token, err := c.tokens.Token(ctx)
@@ -287,7 +301,11 @@ func (c *Client) Get(ctx context.Context, path string, query url.Values, check f
 			if wait <= 0 {
 				wait = c.backoff(limited)
 			}
-			c.limiter.PauseFor(wait)
+			if ApplicationTier(hdr) {
+				c.app.PauseFor(wait) // every token of the application waits
+			} else {
+				c.limiter.PauseFor(wait)
+			}
 			if limited > c.retry.MaxRateLimited {
 				return nil, fmt.Errorf("%s: still rate limited after %d waits", path, limited)
 			}
@@ -343,7 +361,11 @@ func (c *Client) do(ctx context.Context, u *url.URL, token string) (answer, erro
 		return answer{}, describeNetError(err)
 	}
 	defer resp.Body.Close()
-	c.limiter.Observe(resp.Header)
+	if ApplicationTier(resp.Header) {
+		c.app.Observe(resp.Header) // the application's budget, not the token's
+	} else {
+		c.limiter.Observe(resp.Header)
+	}
 	a := answer{status: resp.StatusCode, header: resp.Header, url: answeredBy(resp)}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	c.stats.Bytes.Add(int64(len(body)))

@@ -2,9 +2,11 @@
 // retries by behaviour (429, 5xx, resets, garbled bodies yes; 400, 401, 403,
 // 404, 422 no), full-jitter backoff, Retry-After, a sliding-window rate
 // limiter per token that also follows the server's X-RateLimit-* headers,
-// the token only ever in the Authorization header (refreshed once on a 401
-// through a Refresher), and APIError for answers that will not become a
-// success by asking again.
+// one per application shared by all of its tokens' clients (a 429 of the
+// application's tier pauses them together, a token's own 429 only that
+// token), the token only ever in the Authorization header (refreshed once
+// on a 401 through a Refresher), and APIError for answers that will not
+// become a success by asking again.
 //
 // It trusts a server only as far as it must (trust.go): it follows
 // redirects only within the server it was given, reads an answer up to

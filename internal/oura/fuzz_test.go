@@ -48,8 +48,9 @@ func FuzzErrorDetail(f *testing.F) {
 }
 
 // FuzzLimiterObserve feeds arbitrary X-RateLimit-* headers to a limiter.
-// Whatever the server sends, the limiter keeps a positive budget no looser
-// than the one it had, and a Remaining: 0 pauses it for at most an hour.
+// Whatever the server sends, the limiter keeps its own budget, adds only a
+// positive budget of at most a day's window, and a Remaining: 0 pauses it
+// for at most an hour.
 func FuzzLimiterObserve(f *testing.F) {
 	for _, s := range [][4]string{
 		{"5000", "300", "10", "1700000000"},
@@ -78,6 +79,9 @@ func FuzzLimiterObserve(f *testing.F) {
 		}
 		if r := float64(l.limit) / l.window.Seconds(); r > rate*(1+1e-9) || math.IsNaN(r) {
 			t.Fatalf("headers %q loosened the budget from %g to %g requests a second", []string{limit, window}, rate, r)
+		}
+		if l.slimit < 0 || l.swindow < 0 || l.swindow > 24*time.Hour || (l.slimit > 0) != (l.swindow > 0) {
+			t.Fatalf("headers %q: server budget %d per %v", []string{limit, window}, l.slimit, l.swindow)
 		}
 		if l.pause.After(now.Add(time.Hour)) {
 			t.Fatalf("headers %q pause until %v", []string{remaining, reset}, l.pause)

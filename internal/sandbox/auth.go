@@ -10,13 +10,24 @@ import (
 	"time"
 )
 
-// scopeSet is a set of OAuth2 scopes, one bit per entry of Scopes.
+// scopeSet is a set of OAuth2 scopes, one bit per entry of Scopes, and the
+// spelling a client used: Oura's partner integrations ask for their scopes
+// with the "extapi:" prefix (extapi:daily), and get them back so spelled.
 type scopeSet uint16
+
+// scopePrefix starts the partner spelling of a scope.
+const scopePrefix = "extapi:"
+
+// spelledPrefixed marks a set asked for (and answered) with the prefix.
+const spelledPrefixed scopeSet = 1 << 15
 
 var allScopes = scopeSet(1<<len(Scopes) - 1)
 
-// normScope returns the canonical name of a scope, "" if unknown.
+// normScope returns the canonical name of a scope, "" if unknown: with or
+// without the "extapi:" prefix, "spo2Daily" (the name openapi-1.35 gives)
+// for "spo2".
 func normScope(s string) string {
+	s = strings.TrimPrefix(s, scopePrefix)
 	if s == "spo2Daily" {
 		return "spo2"
 	}
@@ -37,11 +48,18 @@ func scopeBit(s string) scopeSet {
 
 func (s scopeSet) has(name string) bool { return s&scopeBit(name) != 0 }
 
-// String lists the scopes space-separated, in the order of Scopes.
+// grants returns the scopes of s without its spelling.
+func (s scopeSet) grants() scopeSet { return s &^ spelledPrefixed }
+
+// String lists the scopes space-separated, in the order of Scopes, spelled
+// as they were asked for.
 func (s scopeSet) String() string {
 	var parts []string
 	for i, x := range Scopes {
 		if s&(1<<i) != 0 {
+			if s&spelledPrefixed != 0 {
+				x = scopePrefix + x
+			}
 			parts = append(parts, x)
 		}
 	}
@@ -57,12 +75,16 @@ func parseScopeList(list []string) scopeSet {
 }
 
 // parseScopeString parses a space- (or comma-) separated scope parameter;
-// it returns the first unknown scope as bad.
+// it returns the first unknown scope as bad. Scopes asked for with the
+// "extapi:" prefix are answered with it.
 func parseScopeString(v string) (s scopeSet, bad string) {
 	for _, x := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' || r == '+' }) {
 		n := normScope(x)
 		if n == "" {
 			return 0, x
+		}
+		if strings.HasPrefix(x, scopePrefix) {
+			s |= spelledPrefixed
 		}
 		s |= scopeBit(n)
 	}
@@ -74,6 +96,7 @@ type grant struct {
 	user   int
 	scopes scopeSet
 	key    string // rate-limit key: the token itself
+	client string // the OAuth client it was issued to (static tokens: the sandbox's)
 }
 
 const tokenPrefix = "sandbox-token-"
@@ -106,7 +129,7 @@ func (s *Server) authenticate(r *http.Request, allowQuery bool) (grant, bool) {
 		if err != nil || n < 1 || n > s.cfg.Users || strconv.Itoa(n) != rest {
 			return grant{}, false
 		}
-		return grant{user: n, scopes: s.cfg.staticScopes, key: tok}, true
+		return grant{user: n, scopes: s.cfg.staticScopes, key: tok, client: ClientID}, true
 	}
 	return s.oauth.access(tok, s.cfg.Now())
 }
@@ -155,7 +178,7 @@ func (o *oauthStore) access(tok string, now time.Time) (grant, bool) {
 		delete(o.tokens, tok)
 		return grant{}, false
 	}
-	return grant{user: a.user, scopes: a.scopes, key: tok}, true
+	return grant{user: a.user, scopes: a.scopes, key: tok, client: ClientID}, true
 }
 
 // sweep drops expired codes and access tokens; callers hold mu.

@@ -32,7 +32,8 @@ type rowSet interface {
 	write(e *enc, i int)
 }
 
-// collections lists the v2 collections in the order of API-NOTES 2.3.
+// collections lists the v2 collections in the order of API-NOTES 2.3, then
+// those Oura serves outside openapi-1.35.
 var collections = []*collection{
 	{name: "daily_activity", code: 1, kind: kindDaily, scope: "daily", count: countDailyActivity, write: writeDailyActivity},
 	{name: "daily_cardiovascular_age", code: 2, kind: kindDaily, scope: "heart_health", count: countCVA, write: writeCVA},
@@ -53,6 +54,9 @@ var collections = []*collection{
 	{name: "tag", code: 17, kind: kindDaily, scope: "tag", count: countTags, write: writeTag},
 	{name: "vO2_max", code: 18, kind: kindDaily, scope: "heart_health", count: countVO2, write: writeVO2},
 	{name: "workout", code: 19, kind: kindDaily, scope: "workout", count: countWorkouts, write: writeWorkout},
+	// Served outside openapi-1.35 (cycle.go, interbeat.go).
+	{name: "daily_cycle_phases", code: 20, kind: kindDaily, scope: "reproductive_cycle", count: countCyclePhases, write: writeCyclePhases},
+	{name: "interbeat_interval", code: 21, kind: kindSeries, scope: "interbeat_interval", series: interbeatSeries},
 }
 
 // CollectionNames returns the names of the v2 collections the sandbox serves.
@@ -60,6 +64,24 @@ func CollectionNames() []string {
 	out := make([]string, len(collections))
 	for i, c := range collections {
 		out[i] = c.name
+	}
+	return out
+}
+
+// CollectionScopes returns the scopes that grant each v2 collection the
+// sandbox serves (any of them does); personal_info, which any token reads,
+// has none.
+func CollectionScopes() map[string][]string {
+	out := map[string][]string{}
+	for _, c := range collections {
+		var sc []string
+		if c.scope != "" {
+			sc = append(sc, c.scope)
+		}
+		if c.alt != "" {
+			sc = append(sc, c.alt)
+		}
+		out[c.name] = sc
 	}
 	return out
 }

@@ -31,9 +31,15 @@
 // "ring_configuration"; heartrate "heartrate"; workout "workout"; tag and
 // enhanced_tag "tag"; session "session"; daily_spo2 "spo2" ("spo2Daily" is
 // an alias); daily_stress "stress"; daily_resilience,
-// daily_cardiovascular_age and vO2_max "heart_health". personal_info (and
-// /v1/userinfo) answers any token: its email needs "email", age, weight,
-// height and sex need "personal", and are null without them.
+// daily_cardiovascular_age and vO2_max "heart_health"; daily_cycle_phases
+// "reproductive_cycle"; interbeat_interval "interbeat_interval" (a guess:
+// Oura serves it to research applications only and names no scope).
+// personal_info (and /v1/userinfo) answers any token: its email needs
+// "email", age, weight, height and sex need "personal", and are null
+// without them. Every scope may be spelled with the "extapi:" prefix of
+// Oura's partner integrations (extapi:daily); a grant asked for so is
+// answered so. This table is ouraexport's internal/scope too; a test there
+// checks the two agree.
 //
 // # OAuth2
 //
@@ -51,7 +57,10 @@
 // retires the old one, which then answers 400 invalid_grant; an optional
 // scope may narrow the grant). It answers {"access_token", "token_type":
 // "bearer", "expires_in", "refresh_token", "scope"}. GET or POST
-// /oauth/revoke with token or access_token forgets a token.
+// /oauth/revoke with token or access_token forgets a token. The developer
+// portal's token endpoint, /oauth/v2/ext/oauth-token, answers like
+// /oauth/token; Options.TokenEndpoint makes one of the two refuse the
+// client as Oura's do (portal.go).
 //
 // # Query semantics (v2)
 //
@@ -103,7 +112,15 @@
 //     request (default 5000 requests per 5 minutes). Over it: 429 with
 //     Retry-After (seconds) and X-RateLimit-Tier: access_token. Every
 //     authenticated answer carries X-RateLimit-Limit, -Remaining, -Window
-//     (seconds) and -Reset (Unix seconds).
+//     (seconds) and -Reset (Unix seconds). With Options.AppRateLimit, also
+//     per application: all tokens of the OAuth client share one window, and
+//     a 429 of that limit says X-RateLimit-Tier: application (applimit.go).
+//   - Request log: with Options.RecordRequests, Requests returns every
+//     request's arrival and answer times, route, status, user, client, a
+//     digest of its token and, for a 429, its tier and Retry-After.
+//   - Drift: Options.ExtraFields adds fields no model has to every
+//     document and row; Options.ExtraCollections serves collections no
+//     spec has (drift.go).
 //   - Latency: Options.Latency before each answer, cut short when the client
 //     goes away.
 //   - Faults: with probability FaultRate a data request (v2, mirror, v1; OAuth

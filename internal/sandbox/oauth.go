@@ -154,6 +154,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, rs *reqState) {
 	if !basic {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
+	if id == ClientID && s.refusesClient(w, r, rs) {
+		return // this endpoint does not know the client (portal.go)
+	}
 	if id != ClientID || (secret != "" && subtle.ConstantTimeCompare([]byte(secret), []byte(ClientSecret)) != 1) {
 		s.oauthError(w, r, rs, http.StatusUnauthorized, "invalid_client", "Client authentication failed.")
 		return
@@ -206,7 +209,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, rs *reqState) {
 		user, scopes = t.user, t.scopes
 		if v := strings.TrimSpace(r.PostForm.Get("scope")); v != "" {
 			sc, bad := parseScopeString(v)
-			if bad != "" || sc&^scopes != 0 {
+			if bad != "" || sc.grants()&^scopes.grants() != 0 {
 				s.oauthError(w, r, rs, http.StatusBadRequest, "invalid_scope", "The requested scope exceeds the original grant.")
 				return
 			}

@@ -110,10 +110,13 @@ var DefaultFaults = []string{Fault500, Fault502, Fault503, FaultReset, FaultTrun
 var AllFaults = []string{Fault500, Fault502, Fault503, FaultReset, FaultTruncate, FaultSlow,
 	FaultHTML, FaultMalformed, FaultLoop, FaultDuplicate, FaultWrongType, Fault429}
 
-// Scopes are the OAuth2 scopes the sandbox knows ("spo2Daily" is accepted as
-// an alias of "spo2").
+// Scopes are the OAuth2 scopes the sandbox knows. Each is also accepted
+// with the "extapi:" prefix of Oura's partner integrations, and "spo2Daily"
+// as an alias of "spo2". reproductive_cycle gates daily_cycle_phases;
+// interbeat_interval, which gates the research-only collection of that
+// name, is the sandbox's guess at a scope Oura does not name publicly.
 var Scopes = []string{"email", "personal", "daily", "heartrate", "workout", "tag", "session",
-	"spo2", "stress", "heart_health", "ring_configuration"}
+	"spo2", "stress", "heart_health", "ring_configuration", "reproductive_cycle", "interbeat_interval"}
 
 // Options configure a sandbox. Zero values mean the documented defaults.
 type Options struct {
@@ -158,6 +161,22 @@ type Options struct {
 	V1Retired bool
 	// NoGzip disables gzip responses.
 	NoGzip bool
+	// ExtraFields adds fields no published model has to every v2 document
+	// and row (drift.go): an export must keep them, in extra.
+	ExtraFields bool
+	// ExtraCollections are collections no published spec has, served like
+	// the date collections (drift.go): an export can keep them raw.
+	ExtraCollections []string
+	// TokenEndpoint says which token endpoint knows the OAuth client
+	// (portal.go): TokenBoth (default), TokenLegacy or TokenPortal.
+	TokenEndpoint string
+	// AppRateLimit is the number of requests all tokens of the OAuth client
+	// together may make per AppRateWindow (default 5 minutes); zero or
+	// negative: no such limit (applimit.go).
+	AppRateLimit  int
+	AppRateWindow time.Duration
+	// RecordRequests keeps a record of every request (Requests).
+	RecordRequests bool
 	// Now is the clock (default time.Now); tests use it for token expiry
 	// and rate windows.
 	Now func() time.Time
@@ -208,6 +227,15 @@ func (o *Options) Validate() error {
 		if normScope(sc) == "" {
 			errs = append(errs, fmt.Errorf("unknown scope %q (known: %s)", sc, strings.Join(Scopes, ",")))
 		}
+	}
+	errs = append(errs, o.validateDrift()...)
+	if o.AppRateWindow < 0 {
+		errs = append(errs, errors.New("durations must not be negative"))
+	}
+	switch o.TokenEndpoint {
+	case "", TokenBoth, TokenLegacy, TokenPortal:
+	default:
+		errs = append(errs, fmt.Errorf("token endpoint %q: want %s, %s or %s", o.TokenEndpoint, TokenBoth, TokenLegacy, TokenPortal))
 	}
 	for name, sem := range o.DateSemantics {
 		if c := collectionByName(name); c == nil || c.kind != kindDaily {
@@ -270,6 +298,12 @@ func (o Options) withDefaults() config {
 	c.staticScopes = allScopes
 	if o.Scopes != nil {
 		c.staticScopes = parseScopeList(o.Scopes)
+	}
+	if c.AppRateWindow == 0 {
+		c.AppRateWindow = DefaultRateWindow
+	}
+	if c.TokenEndpoint == "" {
+		c.TokenEndpoint = TokenBoth
 	}
 	c.faults = o.Faults
 	if len(c.faults) == 0 {

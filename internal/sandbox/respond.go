@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 const (
@@ -27,6 +28,14 @@ type reqState struct {
 	docs   int64
 	fault  string // the fault applied, if any
 	done   bool   // recorded in the stats
+	// For the request log: when the request arrived, whose it was, and
+	// the rate limit tier and Retry-After of a 429.
+	arrived    time.Time
+	user       int
+	client     string
+	token      string // a digest of the token, never the token
+	tier       string
+	retryAfter int
 }
 
 var encPool = sync.Pool{New: func() any { return &enc{b: make([]byte, 0, 64<<10)} }}

@@ -26,6 +26,9 @@ const (
 	tagTokenKey
 	tagFault
 	tagDrift
+	tagCycle
+	tagInterbeat
+	tagExtra
 )
 
 func mix64(x uint64) uint64 {

@@ -30,6 +30,9 @@ type Server struct {
 	faults   *faulter
 	stats    *statsCounter
 	tokenKey []byte
+	extra    []*collection // Options.ExtraCollections (drift.go)
+	app      *limiter      // the per-application rate limit (applimit.go)
+	log      *requestLog   // Options.RecordRequests (requestlog.go)
 
 	srvMu sync.Mutex
 	srv   *http.Server
@@ -69,6 +72,9 @@ func New(opts Options) (*Server, error) {
 		faults:   newFaulter(seed, cfg.FaultRate, cfg.faults),
 		stats:    newStatsCounter(),
 		tokenKey: key[:],
+		extra:    extraCollections(cfg.ExtraCollections),
+		app:      newLimiter(cfg.AppRateLimit, cfg.AppRateWindow),
+		log:      newRequestLog(cfg.RecordRequests),
 	}
 	s.until.Store(int32(cfg.Until))
 	return s, nil
@@ -193,7 +199,7 @@ func (s *Server) Close() error {
 // (which net/http turns into a dropped connection) when w cannot be hijacked.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rs := &reqState{route: "unknown"}
+	rs := &reqState{route: "unknown", arrived: s.cfg.Now()}
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -222,6 +228,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveV1(w, r, rs, p[len("/v1/"):])
 	case p == "/oauth/authorize" || p == "/oauth/token" || p == "/oauth/revoke":
 		s.serveOAuth(w, r, rs, p[len("/oauth/"):])
+	case p == PortalTokenPath:
+		s.serveOAuth(w, r, rs, portalStep)
 	case strings.HasPrefix(p, "/_sandbox/"):
 		rs.route = "control"
 		s.serveControl(w, r, rs, p[len("/_sandbox/"):])
@@ -230,11 +238,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// record counts a request in the stats, once.
+// record counts a request in the stats (and the request log), once.
 func (s *Server) record(rs *reqState) {
 	if !rs.done {
 		rs.done = true
 		s.stats.record(rs)
+		s.log.add(rs, s.cfg.Now())
 	}
 }
 
@@ -307,7 +316,7 @@ func (s *Server) preamble(w http.ResponseWriter, r *http.Request, rs *reqState, 
 }
 
 // oauthMethods are the OAuth endpoints and their methods.
-var oauthMethods = map[string]string{"authorize": "GET", "token": "POST", "revoke": "GET, POST"}
+var oauthMethods = map[string]string{"authorize": "GET", "token": "POST", portalStep: "POST", "revoke": "GET, POST"}
 
 // serveOAuth routes the OAuth endpoints (never faulted unless FaultOAuth).
 func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request, rs *reqState, step string) {
@@ -324,7 +333,7 @@ func (s *Server) serveOAuth(w http.ResponseWriter, r *http.Request, rs *reqState
 	switch step {
 	case "authorize":
 		s.authorize(w, r, rs)
-	case "token":
+	case "token", portalStep:
 		s.token(w, r, rs)
 	default:
 		s.revoke(w, r, rs)

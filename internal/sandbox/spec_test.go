@@ -57,18 +57,27 @@ type apiSpec struct {
 	complete bool
 }
 
+// loadSpec reads the models of openapi-1.35 and those of the collections
+// Oura serves outside it (models_v2_newer.json, written by hand).
 func loadSpec(t testing.TB) *apiSpec {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "oura", "models_v2.json"))
-	if err != nil {
-		t.Fatalf("read models: %v", err)
-	}
-	var s apiSpec
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatalf("decode models: %v", err)
-	}
-	if len(s.Routes) == 0 || len(s.Models) == 0 {
-		t.Fatal("models_v2.json has no routes or models")
+	s := apiSpec{Models: map[string]specModel{}}
+	for _, name := range []string{"models_v2.json", "models_v2_newer.json"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "oura", name))
+		if err != nil {
+			t.Fatalf("read models: %v", err)
+		}
+		var part apiSpec
+		if err := json.Unmarshal(b, &part); err != nil {
+			t.Fatalf("decode %s: %v", name, err)
+		}
+		if len(part.Routes) == 0 || len(part.Models) == 0 {
+			t.Fatalf("%s has no routes or models", name)
+		}
+		s.Routes = append(s.Routes, part.Routes...)
+		for k, m := range part.Models {
+			s.Models[k] = m
+		}
 	}
 	return &s
 }
@@ -388,7 +397,8 @@ func TestSpecEveryRoute(t *testing.T) {
 			t.Run(fmt.Sprintf("user%d%s", user, r.Path), func(t *testing.T) {
 				t.Parallel()
 				docs := fetchAll(t, spec, s, base, r, user)
-				if r.Collection != "personal_info" && len(docs) == 0 {
+				_, cycles := s.newWorld(user).cycleOf()
+				if r.Collection != "personal_info" && !(r.Collection == "daily_cycle_phases" && !cycles) && len(docs) == 0 {
 					t.Fatalf("no documents over %s..%s", testSince, testUntil)
 				}
 				single, ok := spec.route(r.Collection, true, r.Sandbox)

@@ -18,7 +18,7 @@ import (
 // time and forgotten.
 func (s *Server) Documents(user int, collection string, from, to time.Time) iter.Seq2[json.RawMessage, error] {
 	return func(yield func(json.RawMessage, error) bool) {
-		c := collectionByName(collection)
+		c := s.lookup(collection)
 		switch {
 		case user < 1 || user > s.cfg.Users:
 			yield(nil, fmt.Errorf("documents: no user %d (users 1..%d)", user, s.cfg.Users))
@@ -39,10 +39,12 @@ func (s *Server) Documents(user int, collection string, from, to time.Time) iter
 		switch c.kind {
 		case kindPersonal:
 			writePersonal(e, wo, allScopes)
+			s.extraFields(e, c.code, wo, 0, 0)
 			emit()
 		case kindStatic:
 			for i := 0; i < 2; i++ {
 				writeRing(e, wo, i)
+				s.extraFields(e, c.code, wo, 0, int64(i))
 				if !emit() {
 					return
 				}
@@ -59,7 +61,7 @@ func (s *Server) Documents(user int, collection string, from, to time.Time) iter
 				rows := c.series(wo, wo.day(d))
 				for i := 0; i < rows.len(); i++ {
 					if ms := rows.ms(i); ms >= fromMs && ms < toMs {
-						rows.write(e, i)
+						s.writeRow(e, c, wo, rows, i)
 						if !emit() {
 							return
 						}
@@ -71,7 +73,7 @@ func (s *Server) Documents(user int, collection string, from, to time.Time) iter
 			for d := lo; d <= hi; d++ {
 				dd := wo.day(d)
 				for i, n := 0, c.count(wo, dd); i < n; i++ {
-					c.write(e, wo, dd, i)
+					s.writeDoc(e, c, wo, dd, i)
 					if !emit() {
 						return
 					}

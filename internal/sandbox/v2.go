@@ -18,7 +18,7 @@ const (
 // serveV2 serves /v2/usercollection/<rest> (and the sandbox mirror).
 func (s *Server) serveV2(w http.ResponseWriter, r *http.Request, rs *reqState, rest string, mirror bool) {
 	name, id, single := strings.Cut(rest, "/")
-	c := collectionByName(name)
+	c := s.lookup(name)
 	if c == nil || (mirror && c.kind == kindPersonal) || (single && (id == "" || strings.Contains(id, "/") ||
 		c.kind == kindSeries || c.kind == kindPersonal)) {
 		s.detail(w, r, rs, http.StatusNotFound, "Not Found")
@@ -62,6 +62,7 @@ func (s *Server) serveV2(w http.ResponseWriter, r *http.Request, rs *reqState, r
 		defer putEnc(e)
 		e.quoteNum = boolInt(fault == FaultWrongType)
 		writePersonal(e, wo, g.scopes)
+		s.extraFields(e, c.code, wo, 0, 0)
 		rs.docs++
 		s.send(w, r, rs, http.StatusOK, ctypeJSON, e.b, fault)
 	case single:
@@ -80,6 +81,10 @@ func boolInt(b bool) int {
 
 // admit applies the per-token rate limit and sets the X-RateLimit headers.
 func (s *Server) admit(w http.ResponseWriter, r *http.Request, rs *reqState, g grant, v1 bool) bool {
+	rs.user, rs.client, rs.token = g.user, g.client, tokenDigest(g.key)
+	if !s.admitApp(w, r, rs, g, v1) {
+		return false
+	}
 	q := s.limiter.take(g.key, s.cfg.Now())
 	if q.limit < 0 {
 		return true
@@ -94,6 +99,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, rs *reqState, g g
 	}
 	h.Set("Retry-After", strconv.Itoa(q.retryAfter))
 	h.Set("X-RateLimit-Tier", "access_token")
+	rs.tier, rs.retryAfter = "access_token", q.retryAfter
 	msg := "Request rate limit exceeded: " + strconv.Itoa(q.limit) + " requests per " +
 		strconv.Itoa(int(s.cfg.RateWindow/time.Second)) + " seconds. Retry after " + strconv.Itoa(q.retryAfter) + " seconds."
 	if v1 {
@@ -122,6 +128,7 @@ func (s *Server) single(w http.ResponseWriter, r *http.Request, rs *reqState, c 
 			return
 		}
 		writeRing(e, wo, k.idx)
+		s.extraFields(e, c.code, wo, 0, int64(k.idx))
 	default:
 		if !wo.inHistory(k.day) {
 			s.detail(w, r, rs, http.StatusNotFound, msgNotFound)
@@ -132,7 +139,7 @@ func (s *Server) single(w http.ResponseWriter, r *http.Request, rs *reqState, c 
 			s.detail(w, r, rs, http.StatusNotFound, msgNotFound)
 			return
 		}
-		c.write(e, wo, dd, k.idx)
+		s.writeDoc(e, c, wo, dd, k.idx)
 	}
 	rs.docs++
 	s.send(w, r, rs, http.StatusOK, ctypeJSON, e.b, fault)
@@ -252,7 +259,7 @@ scan:
 			if fault == FaultDuplicate && len(positions) < cap(positions) {
 				positions = append(positions, pos{d, i})
 			}
-			c.write(e, wo, dd, i)
+			s.writeDoc(e, c, wo, dd, i)
 			n++
 		}
 	}
@@ -301,6 +308,7 @@ func (s *Server) listRings(w http.ResponseWriter, r *http.Request, rs *reqState,
 			break
 		}
 		writeRing(e, wo, i)
+		s.extraFields(e, collectionByName("ring_configuration").code, wo, 0, int64(i))
 		n++
 	}
 	e.arrEnd()
@@ -427,7 +435,7 @@ func (s *Server) listSeries(w http.ResponseWriter, r *http.Request, rs *reqState
 					}
 					ring = append(ring, ms)
 				}
-				rows.write(e, i)
+				s.writeRow(e, c, wo, rows, i)
 				n++
 			}
 		}
@@ -462,7 +470,7 @@ func (s *Server) latestRow(c *collection, wo *world, e *enc, startMs, endMs int6
 		rows := c.series(wo, wo.day(d))
 		for i := rows.len() - 1; i >= 0; i-- {
 			if ms := rows.ms(i); ms < endMs && ms >= startMs {
-				rows.write(e, i)
+				s.writeRow(e, c, wo, rows, i)
 				return 1
 			}
 		}
