@@ -7,14 +7,15 @@ import (
 	"runtime"
 )
 
-// OpenBrowser opens an http(s) URL in the person's browser (xdg-open, open
-// or rundll32). It returns once the opener started; the URL it passes
-// holds no secret (an authorize URL carries the client id, the state and
-// the PKCE challenge only).
+// OpenBrowser opens an http(s) URL, or a file:// URL of a local page (an
+// export's report), in the person's browser (xdg-open, open or rundll32).
+// It returns once the opener started; the URL it passes holds no secret
+// (an authorize URL carries the client id, the state and the PKCE
+// challenge only).
 func OpenBrowser(raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
-		return fmt.Errorf("refusing to open %q: not an http(s) URL", raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http" && u.Scheme != "file") {
+		return fmt.Errorf("refusing to open %q: not an http(s) or file URL", raw)
 	}
 	var cmd *exec.Cmd
 	switch runtime.GOOS {

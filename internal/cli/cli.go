@@ -71,6 +71,7 @@ func commands() map[string]command {
 		"auth":    {summary: "log in to Oura with OAuth2, show the login, or log out", usage: authUsage, run: runAuth},
 		"import":  {summary: "turn files saved from Oura (v1 JSON, trends CSV, web downloads, Membership Hub zips, archives) into the same outputs", usage: importUsage, run: runImport},
 		"export":  {summary: "export your complete Oura history to Parquet, CSV and a JSON archive", usage: exportUsage, run: runExport},
+		"report":  {summary: "write the HTML report of an export: coverage calendar, gaps, trends, files", usage: reportUsage, run: runReport},
 		"sandbox": {summary: "serve a local emulator of the Oura API (v2, v1, OAuth2) with synthetic histories", usage: sandboxUsage, run: runSandbox},
 		"schema":  {summary: "describe the unified tables: columns, types, units, time zones and source fields", usage: schemaUsage, run: runSchema},
 		"verify":  {summary: "re-hash and re-read an export or archive and reconcile it with its manifest", usage: verifyUsage, run: runVerify},

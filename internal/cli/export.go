@@ -19,9 +19,11 @@ import (
 	"github.com/ouraexport/ouraexport/internal/catalog"
 	"github.com/ouraexport/ouraexport/internal/config"
 	"github.com/ouraexport/ouraexport/internal/oura"
+	"github.com/ouraexport/ouraexport/internal/report"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
 	"github.com/ouraexport/ouraexport/schema"
 	"github.com/ouraexport/ouraexport/sinks"
+	"github.com/ouraexport/ouraexport/sinks/s3"
 )
 
 const exportUsage = `Usage: ouraexport export [flags]
@@ -55,6 +57,8 @@ Flags:
                         of recipients); repeatable. Parquet and CSV stay plain
   --encrypt-passphrase-file FILE
                         encrypt the archive with age to the passphrase on FILE's first line
+  --no-report           do not write report.html (see 'ouraexport help report')
+  --open                open report.html in your browser when the export is done
   --quiet               print nothing but errors
   --log-format FORMAT   text or json (default text)
   --config FILE         settings file (default <config folder>/ouraexport/config.toml);
@@ -89,6 +93,8 @@ type exportOptions struct {
 	cohort      cohortFlags
 	timeout     time.Duration // per request attempt; 0 is the client's default
 	encrypt     encryptFlags
+	noReport    bool // --no-report: no report.html
+	open        bool // --open: open report.html when done
 }
 
 var allFormats = []string{"parquet", "csv", "archive"}
@@ -113,6 +119,8 @@ func parseExportFlags(args []string) (exportOptions, error) {
 	fs.BoolVar(&o.sandbox, "sandbox", false, "")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "")
 	fs.BoolVar(&o.quiet, "quiet", false, "")
+	fs.BoolVar(&o.noReport, "no-report", false, "")
+	fs.BoolVar(&o.open, "open", false, "")
 	fs.StringVar(&o.logFormat, "log-format", "text", "")
 	var confPath string
 	fs.StringVar(&confPath, "config", "", "")
@@ -227,6 +235,9 @@ func (o *exportOptions) validate() error {
 	if o.timeout < 0 {
 		return usagef(cmd, "--request-timeout %s is negative", o.timeout)
 	}
+	if o.open && o.noReport {
+		return usagef(cmd, "--open opens report.html, which --no-report leaves out; choose one")
+	}
 	return o.encrypt.validate(cmd, o.formats, o.cohort.wanted(o.out))
 }
 
@@ -308,7 +319,17 @@ func (o *exportOptions) account(base string, reg *exporter.Registry, colls []*ex
 		OpenSink:    o.encrypt.open,
 		Registry:    reg,
 		ToolVersion: version(),
+		After:       o.report(),
 	}
+}
+
+// report returns the hook that writes report.html into every export, nil
+// with --no-report.
+func (o *exportOptions) report() exporter.AfterFunc {
+	if o.noReport {
+		return nil
+	}
+	return report.After(nil)
 }
 
 // exportInto runs one account's export from the API at base into t: plan,
@@ -342,6 +363,9 @@ func exportInto(ctx context.Context, o exportOptions, s Streams, log *slog.Logge
 	case o.dryRun || res == nil:
 		return describeExportError(err)
 	}
+	if errors.Is(err, report.ErrNotWritten) {
+		return reportNotWritten(t.state, err)
+	}
 	if err != nil && !errors.Is(err, exporter.ErrPartial) {
 		if res.Fetch != nil && errors.Is(err, exporter.ErrNothing) {
 			return nothingExported(res)
@@ -355,10 +379,26 @@ func exportInto(ctx context.Context, o exportOptions, s Streams, log *slog.Logge
 	if !o.quiet {
 		printSummary(s.Out, log, o, res)
 	}
+	if o.open && !s3.IsURL(o.out) {
+		openWritten(s.Err, filepath.Join(o.out, report.Name))
+	}
 	if errors.Is(err, exporter.ErrPartial) {
 		return partialError(res)
 	}
 	return nil
+}
+
+// reportNotWritten is the error of an export whose outputs and manifest
+// are complete but whose report could not be written.
+func reportNotWritten(out string, err error) error {
+	return fmt.Errorf("the export is complete and MANIFEST.json lists its files, but %w; write it again with 'ouraexport report %s'", err, out)
+}
+
+// openWritten opens a report just written, saying so when it cannot.
+func openWritten(w io.Writer, path string) {
+	if err := openReport(path); err != nil {
+		fmt.Fprintf(w, "could not open a browser (%v): open %s yourself\n", err, path)
+	}
 }
 
 // source returns the API base URL and token source: the built-in sandbox,

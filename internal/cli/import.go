@@ -13,6 +13,7 @@ import (
 
 	"github.com/ouraexport/ouraexport/exporter"
 	"github.com/ouraexport/ouraexport/internal/catalog"
+	"github.com/ouraexport/ouraexport/internal/report"
 	"github.com/ouraexport/ouraexport/schema"
 	"github.com/ouraexport/ouraexport/sinks"
 	"github.com/ouraexport/ouraexport/v1compat/importer"
@@ -45,6 +46,8 @@ Flags:
   --out DIR             output folder (default ./oura-export)
   --format LIST         parquet,csv,archive (default: all three)
   --partition year      write Parquet and CSV as Hive datasets partitioned by year
+  --no-report           do not write report.html (see 'ouraexport help report')
+  --open                open report.html in your browser when the import is done
   --quiet               print nothing but errors
   --log-format FORMAT   text or json (default text)
   --identity FILE       age identity file that opens encrypted archives (.zip.age); repeatable
@@ -60,6 +63,8 @@ type importOptions struct {
 	quiet     bool
 	logFormat string
 	keys      identityFlags
+	noReport  bool
+	open      bool
 }
 
 func parseImportFlags(args []string) (importOptions, error) {
@@ -72,6 +77,8 @@ func parseImportFlags(args []string) (importOptions, error) {
 	fs.Var(&formats, "format", "")
 	fs.StringVar(&partition, "partition", "", "")
 	fs.BoolVar(&o.quiet, "quiet", false, "")
+	fs.BoolVar(&o.noReport, "no-report", false, "")
+	fs.BoolVar(&o.open, "open", false, "")
 	fs.StringVar(&o.logFormat, "log-format", "text", "")
 	o.keys.register(fs)
 	pos, err := parseFlags(cmd, fs, args)
@@ -103,6 +110,9 @@ func parseImportFlags(args []string) (importOptions, error) {
 	}
 	if o.out == "" {
 		return o, usagef(cmd, "--out is empty")
+	}
+	if o.open && o.noReport {
+		return o, usagef(cmd, "--open opens report.html, which --no-report leaves out; choose one")
 	}
 	out, _ := filepath.Abs(o.out)
 	for _, f := range o.files {
@@ -185,8 +195,15 @@ func runImport(ctx context.Context, args []string, s Streams) error {
 			notes = append(notes, fmt.Sprintf("%s was not recognised: %s", f.File, f.Note))
 		}
 	}
+	var after exporter.AfterFunc
+	if !o.noReport {
+		after = report.After(nil)
+	}
 	built, err := exporter.Rebuild(ctx, exporter.RebuildOptions{Store: st, Collections: allCollections(), Sinks: outs, Root: root,
-		Tables: tables, ToolVersion: version(), Notes: notes})
+		Tables: tables, ToolVersion: version(), Notes: notes, After: after})
+	if errors.Is(err, report.ErrNotWritten) {
+		return reportNotWritten(o.out, err)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("interrupted: %w; the files read are stored in %s, run 'ouraexport import' again or any export to build the outputs",
@@ -199,6 +216,9 @@ func runImport(ctx context.Context, args []string, s Streams) error {
 	}
 	if o.logFormat == "json" && !o.quiet {
 		log.Info("import finished", "out", o.out, "files", len(res.Files), "documents", res.Docs(), "output_files", len(built.Files))
+	}
+	if o.open {
+		openWritten(s.Err, filepath.Join(o.out, report.Name))
 	}
 	return nil
 }

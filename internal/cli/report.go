@@ -1,0 +1,313 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/ouraexport/ouraexport/internal/atomicfile"
+	"github.com/ouraexport/ouraexport/internal/cohort"
+	"github.com/ouraexport/ouraexport/internal/crypt"
+	"github.com/ouraexport/ouraexport/internal/report"
+	"github.com/ouraexport/ouraexport/sinks"
+)
+
+const reportUsage = `Usage: ouraexport report [--out FILE] [--open] [--no-verify] [--identity FILE | --passphrase-file FILE] PATH
+
+Writes the report of an export: one HTML page that shows whose data it is
+and for which days, where the records came from, whether the files verify,
+a calendar of every group of collections with its gaps and their reasons
+(ring not worn, refused by the server, no records), the trends of the
+scores, sleep, resting heart rate, HRV and steps, and every table with its
+files. It is drawn from the export's own files and loads nothing.
+
+PATH is an export folder (the --out of export or import: the report is
+PATH/report.html, and MANIFEST.json lists it), a single archive (.zip, or
+.zip.age with its key: the report goes beside it, as <name>.report.html),
+or a cohort folder (the --out of export --accounts: report.html there
+links each participant's report).
+
+export and import write report.html after every run themselves, unless
+given --no-report.
+
+Flags:
+  --out FILE            write the report to FILE instead (the manifest is left alone)
+  --open                open the report in your browser
+  --no-verify           do not re-read the files first (the report then says so)
+  --identity FILE       age identity file that opens an encrypted archive; repeatable
+  --passphrase-file F   file whose first line is the archive's passphrase
+
+Exit status: 0 done; 1 failed, or the files do not verify (the report
+lists the problems); 2 PATH is not an export.`
+
+// openReport opens a written report in the browser; tests replace it.
+var openReport = func(path string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	return openBrowser((&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String())
+}
+
+func runReport(ctx context.Context, args []string, s Streams) error {
+	const cmd = "report"
+	flags := newFlagSet(cmd)
+	var out string
+	var open, noVerify bool
+	flags.StringVar(&out, "out", "", "")
+	flags.BoolVar(&open, "open", false, "")
+	flags.BoolVar(&noVerify, "no-verify", false, "")
+	var keys identityFlags
+	keys.register(flags)
+	pos, err := parseFlags(cmd, flags, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef(cmd, "report takes one PATH: an export folder, an archive or a cohort folder")
+	}
+	ids, err := keys.identities()
+	if err != nil {
+		return err
+	}
+	path := pos[0]
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("report: %w: %w; give the folder that 'ouraexport export --out' wrote, or an archive", ErrBadInput, err)
+	}
+	var written string
+	var verr error
+	switch {
+	case fi.IsDir() && exists(filepath.Join(path, sinks.ManifestName)):
+		written, verr, err = reportFolder(ctx, path, out, !noVerify, ids)
+	case fi.IsDir() && exists(filepath.Join(path, cohort.ManifestFolder)):
+		written, err = reportCohort(path, out)
+	case !fi.IsDir() && (strings.HasSuffix(path, ".zip") || strings.HasSuffix(path, ".zip"+crypt.Ext)):
+		written, verr, err = reportArchive(ctx, path, out, !noVerify, ids)
+	default:
+		return fmt.Errorf("report: %w: %s is not an ouraexport export (no %s), a cohort (no %s/) or an archive (.zip)",
+			ErrBadInput, path, sinks.ManifestName, cohort.ManifestFolder)
+	}
+	switch {
+	case errors.Is(err, report.ErrLocked):
+		return fmt.Errorf("report %s: %w: %w", path, ErrBadInput, err)
+	case err != nil:
+		return fmt.Errorf("report %s: %w", path, err)
+	}
+	fmt.Fprintf(s.Out, "wrote %s\n", written)
+	if open {
+		if err := openReport(written); err != nil {
+			fmt.Fprintf(s.Err, "could not open a browser (%v): open %s yourself\n", err, written)
+		}
+	}
+	return verr
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// verified verifies an export (path as sinks.Verify takes it) for its
+// report: the report and the error to return once it is written (the
+// problems found).
+func verified(ctx context.Context, path string, ids []age.Identity) (*sinks.Report, error, error) {
+	if ids != nil {
+		ctx = crypt.WithIdentities(ctx, ids)
+	}
+	rep, err := sinks.Verify(ctx, path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("verify: %w", err)
+	}
+	if rep.OK() {
+		return &rep, nil, nil
+	}
+	return &rep, fmt.Errorf("the report is written, but verification found %d problems (listed in it, and by 'ouraexport verify %s')", len(rep.Problems), path), nil
+}
+
+// reportFolder writes the report of an export folder: into the folder
+// (listed in MANIFEST.json), or to out.
+func reportFolder(ctx context.Context, dir, out string, verify bool, ids []age.Identity) (string, error, error) {
+	if out == "" && isParticipant(dir) {
+		return "", nil, usagef("report", "%s is a participant of a cohort, whose manifest records this folder's MANIFEST.json: "+
+			"report on the cohort folder, or write this report elsewhere with --out FILE", dir)
+	}
+	var o report.Options
+	var verr error
+	if verify {
+		rep, problems, err := verified(ctx, dir, ids)
+		if err != nil {
+			return "", nil, err
+		}
+		o.Verified, verr = rep, problems
+	} else {
+		o.NotVerified = "Written with --no-verify: the files were not re-read; check them with 'ouraexport verify'."
+	}
+	d, err := sinks.LocalDir(dir)
+	if err != nil {
+		return "", nil, err
+	}
+	src, err := report.ReadDir(d, ids)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	if out != "" {
+		o.LinkPrefix, err = linkPrefix(out, dir)
+		if err != nil {
+			return "", nil, err
+		}
+		return out, verr, writeReportFile(ctx, src, o, out)
+	}
+	r, err := report.Build(ctx, src, o)
+	if err != nil {
+		return "", nil, err
+	}
+	f, err := report.Write(d, report.Name, r)
+	if err != nil {
+		return "", nil, err
+	}
+	// The manifest lists the report: replace its entry, keep the rest.
+	m := src.Manifest
+	files := m.Files[:0:0]
+	for _, x := range m.Files {
+		if x.Path != report.Name {
+			files = append(files, x)
+		}
+	}
+	m.Files = append(files, f)
+	m.CreatedAt = time.Now().UTC()
+	if err := sinks.WriteManifest(d, m); err != nil {
+		return "", nil, err
+	}
+	return filepath.Join(dir, report.Name), verr, nil
+}
+
+// isParticipant reports whether dir is a participant's folder of a cohort.
+func isParticipant(dir string) bool {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	return strings.HasPrefix(filepath.Base(abs), cohort.FolderPrefix) && exists(filepath.Join(filepath.Dir(abs), cohort.ManifestFolder))
+}
+
+// reportArchive writes the report of a single archive, beside it or to out.
+func reportArchive(ctx context.Context, file, out string, verify bool, ids []age.Identity) (string, error, error) {
+	var o report.Options
+	var verr error
+	if verify {
+		rep, problems, err := verified(ctx, file, ids)
+		if err != nil {
+			return "", nil, err
+		}
+		o.Verified, verr = rep, problems
+	} else {
+		o.NotVerified = "Written with --no-verify: the archive was not re-read; check it with 'ouraexport verify'."
+	}
+	src, closeArchive, err := report.OpenArchive(file, ids)
+	if err != nil {
+		if errors.Is(err, report.ErrLocked) {
+			return "", nil, err
+		}
+		return "", nil, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	defer closeArchive()
+	if out == "" {
+		base := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(file), crypt.Ext), ".zip")
+		out = filepath.Join(filepath.Dir(file), base+".report.html")
+	}
+	if o.LinkPrefix, err = linkPrefix(out, filepath.Dir(file)); err != nil {
+		return "", nil, err
+	}
+	return out, verr, writeReportFile(ctx, src, o, out)
+}
+
+// linkPrefix is the way from the folder of the report at out to dir, for
+// its links ("" when they are the same folder).
+func linkPrefix(out, dir string) (string, error) {
+	absOut, err := filepath.Abs(filepath.Dir(out))
+	if err != nil {
+		return "", err
+	}
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(absOut, absDir)
+	if err != nil || rel == "." {
+		return "", nil
+	}
+	return filepath.ToSlash(rel) + "/", nil
+}
+
+// writeReportFile builds the report and writes it to the file out,
+// atomically, readable by its owner only.
+func writeReportFile(ctx context.Context, src *report.Source, o report.Options, out string) error {
+	r, err := report.Build(ctx, src, o)
+	if err != nil {
+		return err
+	}
+	b, err := report.Render(r)
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(out, b); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	return nil
+}
+
+// reportCohort writes the index page of a cohort folder.
+func reportCohort(dir, out string) (string, error) {
+	root, err := sinks.LocalDir(dir)
+	if err != nil {
+		return "", err
+	}
+	ix, err := cohortIndex(root, filepath.Base(dir))
+	if err != nil {
+		return "", err
+	}
+	if out != "" {
+		b, err := report.RenderIndex(ix)
+		if err != nil {
+			return "", err
+		}
+		return out, atomicfile.WriteFile(out, b)
+	}
+	if _, err := report.WriteIndex(root, ix); err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, report.Name), nil
+}
+
+// cohortIndex reads what a cohort's index page shows: every participant
+// as its newest cohort manifest records them, linked to their report.
+func cohortIndex(root sinks.Dir, title string) (report.Index, error) {
+	entries, err := cohort.Latest(root)
+	if err != nil {
+		return report.Index{}, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	ix := report.Index{Title: title, CreatedAt: time.Now(), ToolVersion: version()}
+	for _, e := range entries {
+		p := report.Participant{ID: e.ID, Folder: e.Folder, Status: string(e.Status), Error: e.Error, Since: e.Since, Until: e.Until, Rows: e.Rows}
+		if m, err := sinks.ReadManifest(root.Sub(e.Folder)); err == nil {
+			for _, f := range m.Files {
+				if f.Path == report.Name {
+					p.Report = e.Folder + "/" + report.Name
+				}
+			}
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			p.Error = strings.TrimSpace(p.Error + " (its MANIFEST.json does not read: " + err.Error() + ")")
+		}
+		ix.Participants = append(ix.Participants, p)
+	}
+	return ix, nil
+}

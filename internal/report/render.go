@@ -1,0 +1,363 @@
+package report
+
+import (
+	"bytes"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"slices"
+	"strings"
+)
+
+//go:embed page.html.tmpl
+var pageText string
+
+//go:embed style.css
+var styleText string
+
+var page = template.Must(template.New("page").Parse(pageText))
+
+// csp is the page's Content-Security-Policy: nothing may be loaded, from
+// anywhere; the one style sheet is allowed by its hash, and images only
+// as data: URLs (there are none: the charts are inline SVG).
+func csp(style string) string {
+	sum := sha256.Sum256([]byte(style))
+	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
+		"'; img-src data:; base-uri 'none'; form-action 'none'"
+}
+
+// Render draws r as one self-contained HTML page: inline CSS and SVG, no
+// script, nothing fetched.
+func Render(r *Report) ([]byte, error) {
+	v := newView(r)
+	var b bytes.Buffer
+	if err := page.Execute(&b, v); err != nil {
+		return nil, fmt.Errorf("render the report: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// view is the report as the template writes it: every text ready.
+type view struct {
+	CSS      template.CSS
+	CSP      string
+	Title    string
+	Heading  string
+	Lede     string
+	Stats    []stat
+	Facts    []fact
+	Sources  []sourceRow
+	Origins  []stat
+	Verify   verifyView
+	Notes    []string
+	Unread   string
+	Groups   []groupView
+	Gaps     []gapView
+	GapsLede string
+	Trends   []trendView
+	Stages   template.HTML
+	Heads    []string
+	Months   []monthRow
+	Tables   []tableView
+	Archives []fileView
+	Footer   string
+}
+
+type stat struct {
+	Label, Value, Note, Key string
+}
+
+type fact struct {
+	Label, Value string
+}
+
+type sourceRow struct {
+	Name, URL, Collections string
+}
+
+type verifyView struct {
+	Class, Head, Body string
+	Problems          []string
+}
+
+type groupView struct {
+	Key, Name, Summary, Shade string
+	DaysWith, Days, Records   string
+	SVG                       template.HTML
+}
+
+type gapView struct {
+	From, To, Days, Groups, Reason, Class string
+}
+
+type trendView struct {
+	Key, Name, Mean, Unit, What, Latest, Days string
+	SVG                                       template.HTML
+}
+
+type monthRow struct {
+	Month string
+	Cells []string
+}
+
+type tableView struct {
+	Name, Rows, First, Last, FirstAt, LastAt string
+	Child                                    bool
+	Files                                    []fileView
+}
+
+type fileView struct {
+	Path, Href, Size, Bytes, Format string
+}
+
+func newView(r *Report) *view {
+	v := &view{CSS: template.CSS(styleText), CSP: csp(styleText), Notes: r.Notes, Unread: r.Unread}
+	who := r.Subject.Email
+	if who == "" {
+		who = r.Subject.ID
+	}
+	if r.Subject.Account != "" {
+		who = r.Subject.Account
+	}
+	if who == "" {
+		who = "an Oura account"
+	}
+	v.Title = "Oura export report: " + who
+	v.Heading = who
+	days := r.Period.Days()
+	if days > 0 {
+		v.Lede = fmt.Sprintf("%s of Oura data, %s to %s.", span(days), longDate(r.Period.First), longDate(r.Period.Last))
+	} else {
+		v.Lede = "An export without dated records."
+	}
+	covered := 0
+	for i := range days {
+		for _, g := range r.Coverage {
+			if !g.Events && g.Levels[i] > 0 {
+				covered++
+				break
+			}
+		}
+	}
+	gapDays := map[Day]bool{}
+	for _, g := range r.Gaps {
+		for d := g.From; d <= g.To; d++ {
+			gapDays[d] = true
+		}
+	}
+	v.Stats = []stat{
+		{Key: "days", Label: "Days with data", Value: comma(int64(covered)), Note: "of " + plural(int64(days), "day", "days")},
+		{Key: "records", Label: "Records", Value: comma(r.Records), Note: "in " + plural(int64(countTop(r.Tables)), "table", "tables")},
+		{Key: "gaps", Label: "Days with a gap", Value: comma(int64(len(gapDays))), Note: plural(int64(r.NotWorn), "day", "days") + " the ring was not worn"},
+		verifyStat(r.Verify),
+	}
+	v.Facts = factsOf(r)
+	for _, s := range r.Sources {
+		v.Sources = append(v.Sources, sourceRow{Name: s.Name, URL: s.URL, Collections: strings.Join(s.Collections, ", ")})
+	}
+	for _, c := range r.Origins {
+		v.Origins = append(v.Origins, stat{Key: c.Name, Label: originName(c.Name), Value: comma(c.N)})
+	}
+	v.Verify = verifyText(r.Verify)
+	for _, g := range r.Coverage {
+		v.Groups = append(v.Groups, groupOf(g, r))
+	}
+	for _, g := range r.Gaps {
+		v.Gaps = append(v.Gaps, gapView{From: g.From.String(), To: g.To.String(), Days: comma(int64(g.Days())),
+			Groups: strings.Join(g.Groups, ", "), Reason: g.Reason, Class: kindClass(g.Kind)})
+	}
+	v.GapsLede = gapsLede(r, len(gapDays))
+	trendsOf(v, r)
+	for _, t := range r.Tables {
+		v.Tables = append(v.Tables, tableRow(t))
+	}
+	for _, a := range r.Archives {
+		v.Archives = append(v.Archives, fileOf(a))
+	}
+	v.Footer = fmt.Sprintf("Made by ouraexport %s from the files of this export alone (schema version %d); nothing was fetched to draw it, and the page loads nothing.",
+		orDash(r.ToolVersion), r.SchemaVersion)
+	return v
+}
+
+// countTop counts the top-level tables.
+func countTop(ts []*TableInfo) int {
+	n := 0
+	for _, t := range ts {
+		if t.Parent == "" {
+			n++
+		}
+	}
+	return n
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+func originName(o string) string {
+	switch o {
+	case "v2":
+		return "Oura API v2"
+	case "v1":
+		return "Oura API v1"
+	case "import":
+		return "Imported files"
+	}
+	return o
+}
+
+func factsOf(r *Report) []fact {
+	var out []fact
+	if r.Subject.Email != "" {
+		out = append(out, fact{"E-mail", r.Subject.Email})
+	}
+	if r.Subject.ID != "" {
+		out = append(out, fact{"Oura user id", r.Subject.ID})
+	}
+	if r.Subject.Account != "" {
+		out = append(out, fact{"Participant", r.Subject.Account})
+	}
+	if r.Period.Days() > 0 {
+		out = append(out, fact{"Period", fmt.Sprintf("%s to %s (%s)", r.Period.First, r.Period.Last, plural(int64(r.Period.Days()), "day", "days"))})
+	}
+	out = append(out, fact{"Exported", exportTime(r.ExportedAt)},
+		fact{"Made by", fmt.Sprintf("ouraexport %s, schema version %d", orDash(r.ToolVersion), r.SchemaVersion)})
+	if len(r.Read) > 0 {
+		out = append(out, fact{"Read from", strings.Join(r.Read, ", ")})
+	}
+	return out
+}
+
+func verifyStat(v Verification) stat {
+	switch {
+	case !v.Done:
+		return stat{Key: "verify", Label: "Verification", Value: "Not verified", Note: "run ouraexport verify"}
+	case len(v.Problems) == 0:
+		return stat{Key: "verify", Label: "Verification", Value: "Verified", Note: plural(int64(v.Files), "file", "files") + " re-read"}
+	}
+	return stat{Key: "verify", Label: "Verification", Value: plural(int64(len(v.Problems)), "problem", "problems"), Note: "see below"}
+}
+
+func verifyText(v Verification) verifyView {
+	switch {
+	case !v.Done:
+		return verifyView{Class: "note", Head: "Not verified.", Body: v.Note}
+	case len(v.Problems) == 0:
+		return verifyView{Class: "ok", Head: "Verified.", Body: fmt.Sprintf("Every file the manifest lists was re-hashed and re-read: %s, %s, sizes, SHA-256 digests and row counts as recorded.",
+			plural(int64(v.Files), "file", "files"), plural(v.Rows, "row", "rows"))}
+	}
+	return verifyView{Class: "bad", Head: "Verification found problems.", Body: fmt.Sprintf("%s re-read; %s:",
+		plural(int64(v.Files), "file", "files"), plural(int64(len(v.Problems)), "problem", "problems")), Problems: v.Problems}
+}
+
+func kindClass(k Kind) string {
+	switch k {
+	case NotWorn:
+		return "nw"
+	case Refused:
+		return "rf"
+	}
+	return "ms"
+}
+
+func groupOf(g *Group, r *Report) groupView {
+	days := r.Period.Days()
+	gv := groupView{Key: g.Key, Name: g.Name, Shade: g.Shade, DaysWith: comma(int64(g.DaysWith)), Days: comma(int64(days)), Records: comma(g.Records)}
+	var desc string
+	if g.Events {
+		gv.Summary = fmt.Sprintf("%s on %s of %s days", plural(g.Records, "record", "records"), gv.DaysWith, gv.Days)
+		desc = gv.Summary + ". Days without one are no gap."
+	} else {
+		missing := 0
+		for i := range days {
+			if g.Levels[i] == 0 {
+				missing++
+			}
+		}
+		gv.Summary = fmt.Sprintf("%s of %s days with records", gv.DaysWith, gv.Days)
+		desc = fmt.Sprintf("%s. %s without data, listed in the table of gaps. Shade: %s.", gv.Summary, plural(int64(missing), "day", "days"), g.Shade)
+	}
+	gv.SVG = template.HTML(calendarSVG(g, r.Period, desc))
+	return gv
+}
+
+func gapsLede(r *Report, days int) string {
+	if len(r.Gaps) == 0 {
+		return "No gaps: every group has records on every day of the period."
+	}
+	return fmt.Sprintf("%s in %s. A range is listed once with every group it is missing from.",
+		plural(int64(days), "day has", "days have")+" a gap", plural(int64(len(r.Gaps)), "range", "ranges"))
+}
+
+func trendsOf(v *view, r *Report) {
+	for _, t := range r.Trends {
+		tv := trendView{Key: t.Key, Name: t.Name, Mean: formatValue(t.Mean, t.Format), Unit: t.Unit, What: t.What, Days: comma(int64(t.Days))}
+		if n := len(t.Monthly); n > 0 {
+			m := t.Monthly[n-1]
+			tv.Latest = fmt.Sprintf("%s: %s", monthName(m.From), formatValue(m.Mean, t.Format))
+		}
+		desc := fmt.Sprintf("Mean over %s days: %s %s. %d months; the monthly values are in the table below.", tv.Days, tv.Mean, t.Unit, len(t.Monthly))
+		tv.SVG = template.HTML(lineChart(t, r.Period, desc))
+		v.Trends = append(v.Trends, tv)
+		v.Heads = append(v.Heads, headOf(t))
+	}
+	if len(r.Stages) > 0 {
+		v.Stages = template.HTML(stagesChart(r.Stages, r.Period, fmt.Sprintf("Stacked bars, one a month, over %d months: deep, REM, light sleep and awake time, mean hours a night.", len(r.Stages))))
+	}
+	cells := map[Day][]string{}
+	var order []Day
+	for ti, t := range r.Trends {
+		for _, m := range t.Monthly {
+			row, ok := cells[m.From]
+			if !ok {
+				row = make([]string, len(r.Trends))
+				for j := range row {
+					row[j] = "–"
+				}
+				cells[m.From] = row
+				order = append(order, m.From)
+			}
+			row[ti] = formatValue(m.Mean, t.Format)
+		}
+	}
+	slices.Sort(order)
+	for _, d := range order {
+		v.Months = append(v.Months, monthRow{Month: monthName(d), Cells: cells[d]})
+	}
+}
+
+func headOf(t *Trend) string {
+	if t.Unit != "" {
+		return t.Name + " (" + t.Unit + ")"
+	}
+	return t.Name
+}
+
+func tableRow(t *TableInfo) tableView {
+	tv := tableView{Name: t.Name, Rows: comma(t.Rows), Child: t.Parent != "", First: "–", Last: "–", FirstAt: t.FirstAt, LastAt: t.LastAt}
+	if t.Dated {
+		tv.First, tv.Last = t.First.String(), t.Last.String()
+	}
+	for _, f := range t.Files {
+		tv.Files = append(tv.Files, fileOf(f))
+	}
+	return tv
+}
+
+func fileOf(f FileInfo) fileView {
+	fv := fileView{Path: f.Path, Href: f.Href, Size: size(f.Size), Bytes: comma(f.Size) + " bytes"}
+	switch {
+	case strings.HasSuffix(f.Path, ".parquet"):
+		fv.Format = "Parquet"
+	case strings.HasSuffix(f.Path, ".csv"):
+		fv.Format = "CSV"
+	case isArchive(f.Path):
+		fv.Format = "Archive"
+	}
+	return fv
+}
