@@ -159,21 +159,34 @@ func tables(src *Source, f *facts, prefix string) ([]*TableInfo, []FileInfo) {
 	if src.archive != "" {
 		archives = append(archives, FileInfo{Path: src.archive, Href: prefix + src.archive})
 	}
-	for _, file := range files {
-		if isArchive(file.Path) {
-			archives = append(archives, FileInfo{Path: file.Path, Href: link(file.Path), Size: file.Size, Rows: file.Rows})
-			continue
-		}
+	add := func(file sinks.File, href string) {
 		t, _ := tableOf(file.Path)
 		if t == nil {
-			continue
+			return
 		}
 		ti := by[t.Name]
 		if ti == nil {
 			ti = &TableInfo{Name: t.Name, Parent: t.Parent}
 			by[t.Name] = ti
 		}
-		ti.Files = append(ti.Files, FileInfo{Path: file.Path, Href: link(file.Path), Size: file.Size, Rows: file.Rows})
+		ti.Files = append(ti.Files, FileInfo{Path: file.Path, Href: href, Size: file.Size, Rows: file.Rows})
+	}
+	for _, file := range files {
+		if isArchive(file.Path) {
+			archives = append(archives, FileInfo{Path: file.Path, Href: link(file.Path), Size: file.Size, Rows: file.Rows})
+			continue
+		}
+		add(file, link(file.Path))
+	}
+	// Tables that only the folder's archive holds link to it.
+	inFiles := map[string]bool{}
+	for name := range by {
+		inFiles[name] = true
+	}
+	for _, file := range src.inner {
+		if t, _ := tableOf(file.Path); t != nil && !inFiles[t.Name] {
+			add(file, prefix+src.innerArchive)
+		}
 	}
 	for _, ti := range by {
 		ti.Rows = rowsOf(ti.Files)

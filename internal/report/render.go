@@ -113,7 +113,7 @@ type fileView struct {
 }
 
 func newView(r *Report) *view {
-	v := &view{CSS: template.CSS(styleText), CSP: csp(styleText), Notes: r.Notes, Unread: r.Unread}
+	v := &view{CSS: template.CSS(styleText), CSP: csp(styleText), Notes: groupNotes(r.Notes), Unread: r.Unread}
 	who := r.Subject.Email
 	if who == "" {
 		who = r.Subject.ID
@@ -179,6 +179,34 @@ func newView(r *Report) *view {
 	v.Footer = fmt.Sprintf("Made by ouraexport %s from the files of this export alone (schema version %d); nothing was fetched to draw it, and the page loads nothing.",
 		orDash(r.ToolVersion), r.SchemaVersion)
 	return v
+}
+
+// groupNotes writes the notes on incomplete collections that give the same
+// reason as one ("3 collections are incomplete: why (a, b, c)"), in order.
+func groupNotes(notes []string) []string {
+	var out []string
+	at := map[string]int{}
+	colls := map[string][]string{}
+	for _, n := range notes {
+		coll, why, ok := strings.Cut(n, " is incomplete: ")
+		if !ok || strings.Contains(coll, " ") {
+			out = append(out, n)
+			continue
+		}
+		if _, seen := at[why]; !seen {
+			at[why] = len(out)
+			out = append(out, "")
+		}
+		colls[why] = append(colls[why], coll)
+	}
+	for why, i := range at {
+		if cs := colls[why]; len(cs) == 1 {
+			out[i] = cs[0] + " is incomplete: " + why
+		} else {
+			out[i] = fmt.Sprintf("%d collections are incomplete: %s (%s)", len(cs), why, strings.Join(cs, ", "))
+		}
+	}
+	return out
 }
 
 // countTop counts the top-level tables.

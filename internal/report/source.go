@@ -39,6 +39,8 @@ type Source struct {
 	// inner are the data/ entries of an archive in an export folder, as
 	// its manifest.json lists them, when the rows are read from it.
 	inner []sinks.File
+	// innerArchive is the path of that archive.
+	innerArchive string
 	// locked says why an archive's rows could not be read ("" if they could).
 	locked string
 }
@@ -269,7 +271,7 @@ func (s *Source) openInner(ctx context.Context, close *[]func() error) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.Path, err)
 		}
-		s.zipped = zr
+		s.zipped, s.innerArchive = zr, f.Path
 		for _, e := range m.Files {
 			if strings.HasPrefix(e.Path, "data/") {
 				s.inner = append(s.inner, e)
