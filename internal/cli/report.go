@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/ouraexport/ouraexport/internal/atomicfile"
+	"github.com/ouraexport/ouraexport/internal/auth"
 	"github.com/ouraexport/ouraexport/internal/cohort"
 	"github.com/ouraexport/ouraexport/internal/crypt"
 	"github.com/ouraexport/ouraexport/internal/report"
@@ -49,13 +49,7 @@ Exit status: 0 done; 1 failed, or the files do not verify (the report
 lists the problems); 2 PATH is not an export.`
 
 // openReport opens a written report in the browser; tests replace it.
-var openReport = func(path string) error {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return err
-	}
-	return openBrowser((&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String())
-}
+var openReport = auth.OpenFile
 
 func runReport(ctx context.Context, args []string, s Streams) error {
 	const cmd = "report"
@@ -201,6 +195,16 @@ func isParticipant(dir string) bool {
 
 // reportArchive writes the report of a single archive, beside it or to out.
 func reportArchive(ctx context.Context, file, out string, verify bool, ids []age.Identity) (string, error, error) {
+	if out == "" {
+		for _, root := range []string{filepath.Dir(file), filepath.Dir(filepath.Dir(file))} {
+			if exists(filepath.Join(root, sinks.ManifestName)) {
+				return "", nil, usagef("report", "%s is part of the export in %s, whose manifest would not list a report beside it: "+
+					"report on the export ('ouraexport report %s'), or write this one elsewhere with --out FILE", file, root, root)
+			}
+		}
+		base := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(file), crypt.Ext), ".zip")
+		out = filepath.Join(filepath.Dir(file), base+".report.html")
+	}
 	var o report.Options
 	var verr error
 	if verify {
@@ -220,10 +224,7 @@ func reportArchive(ctx context.Context, file, out string, verify bool, ids []age
 		return "", nil, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	defer closeArchive()
-	if out == "" {
-		base := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(file), crypt.Ext), ".zip")
-		out = filepath.Join(filepath.Dir(file), base+".report.html")
-	}
+
 	if o.LinkPrefix, err = linkPrefix(out, filepath.Dir(file)); err != nil {
 		return "", nil, err
 	}

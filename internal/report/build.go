@@ -45,7 +45,15 @@ func Build(ctx context.Context, src *Source, o Options) (*Report, error) {
 		return nil, err
 	}
 	r := &Report{Subject: m.Subject, ExportedAt: m.ExportedAt, ToolVersion: m.ToolVersion, SchemaVersion: m.SchemaVersion,
-		Sources: m.Sources, Notes: m.Notes, Unread: src.locked}
+		Sources: m.Sources, Notes: m.Notes}
+	var unread []string
+	if src.locked != "" {
+		unread = append(unread, src.locked)
+	}
+	for _, u := range f.unread {
+		unread = append(unread, u+" (run 'ouraexport verify')")
+	}
+	r.Unread = strings.Join(unread, "; ")
 	r.Period = period(m.Period, f)
 	for _, name := range []string{"v2", "v1", "import"} {
 		if n := f.origins[name]; n > 0 {

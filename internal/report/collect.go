@@ -13,6 +13,8 @@ type facts struct {
 	tl      offsets
 	tables  map[string]*tableFacts
 	origins map[string]int64
+	// unread says which files could not be read, and why.
+	unread []string
 	// Per day: the daily scores, steps, the ring's non-wear time (s).
 	sleepScore, readiness, activityScore, steps, nonWear map[Day]float64
 	// Per day, over its sleep periods: time in bed (s, every period).
@@ -36,6 +38,7 @@ type tableFacts struct {
 	firstOff, lastOff int
 	timed             bool
 	perDay            map[Day]int32
+	origins           map[string]int64
 }
 
 func newFacts() *facts {
@@ -50,6 +53,8 @@ func newFacts() *facts {
 type spec struct {
 	cols []string
 	row  func(f *facts, d Day, v []value)
+	// reset forgets what row recorded, for a table that could not be read.
+	reset func(f *facts)
 }
 
 var specs = map[string]spec{
@@ -60,9 +65,9 @@ var specs = map[string]spec{
 		set(f.activityScore, d, v[2])
 		set(f.steps, d, v[3])
 		set(f.nonWear, d, v[4])
-	}},
-	"daily_sleep":     {[]string{"score"}, func(f *facts, d Day, v []value) { set(f.sleepScore, d, v[0]) }},
-	"daily_readiness": {[]string{"score"}, func(f *facts, d Day, v []value) { set(f.readiness, d, v[0]) }},
+	}, func(f *facts) { f.tl = offsets{}; clear(f.activityScore); clear(f.steps); clear(f.nonWear) }},
+	"daily_sleep":     {[]string{"score"}, func(f *facts, d Day, v []value) { set(f.sleepScore, d, v[0]) }, func(f *facts) { clear(f.sleepScore) }},
+	"daily_readiness": {[]string{"score"}, func(f *facts, d Day, v []value) { set(f.readiness, d, v[0]) }, func(f *facts) { clear(f.readiness) }},
 	"sleep": {[]string{"type", "time_in_bed", "total_sleep_duration", "deep_sleep_duration", "light_sleep_duration",
 		"rem_sleep_duration", "awake_time", "lowest_heart_rate", "average_hrv"}, func(f *facts, d Day, v []value) {
 		if v[1].ok {
@@ -84,6 +89,10 @@ var specs = map[string]spec{
 		if x := v[8]; x.ok {
 			f.hrvSum[d] += x.f
 			f.hrvN[d]++
+		}
+	}, func(f *facts) {
+		for _, m := range []map[Day]float64{f.inBed, f.total, f.deep, f.light, f.rem, f.awake, f.rhr, f.hrvSum, f.hrvN} {
+			clear(m)
 		}
 	}},
 }
@@ -110,7 +119,19 @@ func (s *Source) collect(ctx context.Context, parts map[string][]part) (*facts, 
 	}
 	for _, t := range order {
 		if err := s.collectTable(ctx, f, t, parts[t.Name]); err != nil {
-			return nil, err
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			// A damaged file costs its table, not the report.
+			f.unread = append(f.unread, err.Error())
+			delete(f.tables, t.Name)
+			if sp := specs[t.Name]; sp.reset != nil {
+				sp.reset(f)
+			}
+			continue
+		}
+		for o, n := range f.tables[t.Name].origins {
+			f.origins[o] += n
 		}
 		if t.Name == "daily_activity" {
 			f.tl.sort()
@@ -121,7 +142,7 @@ func (s *Source) collect(ctx context.Context, parts map[string][]part) (*facts, 
 
 // collectTable reads one table's rows into f.
 func (s *Source) collectTable(ctx context.Context, f *facts, t *schema.Table, ps []part) error {
-	tf := &tableFacts{t: t, perDay: map[Day]int32{}}
+	tf := &tableFacts{t: t, perDay: map[Day]int32{}, origins: map[string]int64{}}
 	f.tables[t.Name] = tf
 	var cols []string
 	dated, timed := t.DatedBy != "", false
@@ -138,7 +159,7 @@ func (s *Source) collectTable(ctx context.Context, f *facts, t *schema.Table, ps
 	cols = append(cols, sp.cols...)
 	return s.scan(ctx, t, ps, cols, func(v []value) {
 		tf.rows++
-		f.origins[v[base-1].s]++
+		tf.origins[v[base-1].s]++
 		if !dated || !v[0].ok {
 			return
 		}

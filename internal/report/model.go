@@ -44,7 +44,9 @@ type Report struct {
 	Tables []*TableInfo
 	// Archives are the export's archives.
 	Archives []FileInfo
-	// Unread says what the report could not read ("" when it read everything).
+	// Unread says what the report could not read, and why ("" when it
+	// read everything): an encrypted archive without its key, a damaged
+	// file (its table is then left out of the calendars and trends).
 	Unread string
 	// Read says which format the rows were read from ("Parquet", "CSV", "archive data/").
 	Read []string
