@@ -41,7 +41,7 @@ func CheckHTML(ctx context.Context, r io.ReaderAt, size int64) (int64, error) {
 			return 0, err
 		}
 		n, err := br.Read(buf)
-		chunk := append(carry, buf[:n]...)
+		chunk := append(append([]byte(nil), carry...), buf[:n]...)
 		// Keep an incomplete character for the next chunk.
 		cut := len(chunk)
 		for i := max(0, len(chunk)-utf8.UTFMax+1); i < len(chunk); i++ {
@@ -53,7 +53,7 @@ func CheckHTML(ctx context.Context, r io.ReaderAt, size int64) (int64, error) {
 		if !utf8.Valid(chunk[:cut]) {
 			return fail("it is not UTF-8 text")
 		}
-		carry = append(carry[:0], chunk[cut:]...)
+		carry = chunk[cut:]
 		if len(chunk) > 0 {
 			tail = append(tail, chunk...)
 			if len(tail) > 64 {

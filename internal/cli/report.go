@@ -78,14 +78,14 @@ func runReport(ctx context.Context, args []string, s Streams) error {
 		return fmt.Errorf("report: %w: %w; give the folder that 'ouraexport export --out' wrote, or an archive", ErrBadInput, err)
 	}
 	var written string
-	var verr error
+	var rep *sinks.Report
 	switch {
 	case fi.IsDir() && exists(filepath.Join(path, sinks.ManifestName)):
-		written, verr, err = reportFolder(ctx, path, out, !noVerify, ids)
+		written, rep, err = reportFolder(ctx, path, out, !noVerify, ids)
 	case fi.IsDir() && exists(filepath.Join(path, cohort.ManifestFolder)):
 		written, err = reportCohort(path, out)
 	case !fi.IsDir() && (strings.HasSuffix(path, ".zip") || strings.HasSuffix(path, ".zip"+crypt.Ext)):
-		written, verr, err = reportArchive(ctx, path, out, !noVerify, ids)
+		written, rep, err = reportArchive(ctx, path, out, !noVerify, ids)
 	default:
 		return fmt.Errorf("report: %w: %s is not an ouraexport export (no %s), a cohort (no %s/) or an archive (.zip)",
 			ErrBadInput, path, sinks.ManifestName, cohort.ManifestFolder)
@@ -98,11 +98,12 @@ func runReport(ctx context.Context, args []string, s Streams) error {
 	}
 	fmt.Fprintf(s.Out, "wrote %s\n", written)
 	if open {
-		if err := openReport(written); err != nil {
-			fmt.Fprintf(s.Err, "could not open a browser (%v): open %s yourself\n", err, written)
-		}
+		openWritten(s.Err, written)
 	}
-	return verr
+	if rep != nil && !rep.OK() {
+		return fmt.Errorf("the report is written, but verification found %d problems (listed in it, and by 'ouraexport verify %s')", len(rep.Problems), path)
+	}
+	return nil
 }
 
 func exists(p string) bool {
@@ -110,40 +111,32 @@ func exists(p string) bool {
 	return err == nil
 }
 
-// verified verifies an export (path as sinks.Verify takes it) for its
-// report: the report and the error to return once it is written (the
-// problems found).
-func verified(ctx context.Context, path string, ids []age.Identity) (*sinks.Report, error, error) {
+// verification verifies an export (path as sinks.Verify takes it) for
+// its report, or says why it was not verified.
+func verification(ctx context.Context, path string, verify bool, ids []age.Identity) (report.Options, *sinks.Report, error) {
+	if !verify {
+		return report.Options{NotVerified: "Written with --no-verify: the files were not re-read; check them with 'ouraexport verify'."}, nil, nil
+	}
 	if ids != nil {
 		ctx = crypt.WithIdentities(ctx, ids)
 	}
 	rep, err := sinks.Verify(ctx, path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("verify: %w", err)
+		return report.Options{}, nil, fmt.Errorf("verify: %w", err)
 	}
-	if rep.OK() {
-		return &rep, nil, nil
-	}
-	return &rep, fmt.Errorf("the report is written, but verification found %d problems (listed in it, and by 'ouraexport verify %s')", len(rep.Problems), path), nil
+	return report.Options{Verified: &rep}, &rep, nil
 }
 
 // reportFolder writes the report of an export folder: into the folder
 // (listed in MANIFEST.json), or to out.
-func reportFolder(ctx context.Context, dir, out string, verify bool, ids []age.Identity) (string, error, error) {
+func reportFolder(ctx context.Context, dir, out string, verify bool, ids []age.Identity) (string, *sinks.Report, error) {
 	if out == "" && isParticipant(dir) {
 		return "", nil, usagef("report", "%s is a participant of a cohort, whose manifest records this folder's MANIFEST.json: "+
 			"report on the cohort folder, or write this report elsewhere with --out FILE", dir)
 	}
-	var o report.Options
-	var verr error
-	if verify {
-		rep, problems, err := verified(ctx, dir, ids)
-		if err != nil {
-			return "", nil, err
-		}
-		o.Verified, verr = rep, problems
-	} else {
-		o.NotVerified = "Written with --no-verify: the files were not re-read; check them with 'ouraexport verify'."
+	o, rep, err := verification(ctx, dir, verify, ids)
+	if err != nil {
+		return "", nil, err
 	}
 	d, err := sinks.LocalDir(dir)
 	if err != nil {
@@ -158,7 +151,7 @@ func reportFolder(ctx context.Context, dir, out string, verify bool, ids []age.I
 		if err != nil {
 			return "", nil, err
 		}
-		return out, verr, writeReportFile(ctx, src, o, out)
+		return out, rep, writeReportFile(ctx, src, o, out)
 	}
 	r, err := report.Build(ctx, src, o)
 	if err != nil {
@@ -181,7 +174,7 @@ func reportFolder(ctx context.Context, dir, out string, verify bool, ids []age.I
 	if err := sinks.WriteManifest(d, m); err != nil {
 		return "", nil, err
 	}
-	return filepath.Join(dir, report.Name), verr, nil
+	return filepath.Join(dir, report.Name), rep, nil
 }
 
 // isParticipant reports whether dir is a participant's folder of a cohort.
@@ -194,7 +187,7 @@ func isParticipant(dir string) bool {
 }
 
 // reportArchive writes the report of a single archive, beside it or to out.
-func reportArchive(ctx context.Context, file, out string, verify bool, ids []age.Identity) (string, error, error) {
+func reportArchive(ctx context.Context, file, out string, verify bool, ids []age.Identity) (string, *sinks.Report, error) {
 	if out == "" {
 		for _, root := range []string{filepath.Dir(file), filepath.Dir(filepath.Dir(file))} {
 			if exists(filepath.Join(root, sinks.ManifestName)) {
@@ -205,16 +198,9 @@ func reportArchive(ctx context.Context, file, out string, verify bool, ids []age
 		base := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(file), crypt.Ext), ".zip")
 		out = filepath.Join(filepath.Dir(file), base+".report.html")
 	}
-	var o report.Options
-	var verr error
-	if verify {
-		rep, problems, err := verified(ctx, file, ids)
-		if err != nil {
-			return "", nil, err
-		}
-		o.Verified, verr = rep, problems
-	} else {
-		o.NotVerified = "Written with --no-verify: the archive was not re-read; check it with 'ouraexport verify'."
+	o, rep, err := verification(ctx, file, verify, ids)
+	if err != nil {
+		return "", nil, err
 	}
 	src, closeArchive, err := report.OpenArchive(file, ids)
 	if err != nil {
@@ -228,7 +214,7 @@ func reportArchive(ctx context.Context, file, out string, verify bool, ids []age
 	if o.LinkPrefix, err = linkPrefix(out, filepath.Dir(file)); err != nil {
 		return "", nil, err
 	}
-	return out, verr, writeReportFile(ctx, src, o, out)
+	return out, rep, writeReportFile(ctx, src, o, out)
 }
 
 // linkPrefix is the way from the folder of the report at out to dir, for

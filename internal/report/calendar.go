@@ -180,9 +180,9 @@ func calendars(f *facts, p Period, refused map[string]string) ([]*Group, []Gap, 
 			kind, reason := Missing, "No records"
 			switch {
 			case f.notWorn(d):
-				kind, reason = NotWorn, "Ring not worn"
+				kind, reason = NotWorn, notWornReason
 			case def.key == "sleep" && f.notWorn(d-1):
-				kind, reason = NotWorn, "Ring not worn the evening before: no night recorded"
+				kind, reason = NotWorn, nightAfter
 			case why != "" && d > last:
 				kind, reason = Refused, why
 			case why != "":
@@ -196,6 +196,12 @@ func calendars(f *facts, p Period, refused map[string]string) ([]*Group, []Gap, 
 	}
 	return groups, mergeGaps(gaps), notWorn
 }
+
+// Reasons of the days without the ring.
+const (
+	notWornReason = "Ring not worn"
+	nightAfter    = "No night recorded: the ring was off the evening before"
+)
 
 // refusal returns what the notes say about the collections of tables
 // (one sentence, "" when nothing).

@@ -295,8 +295,17 @@ func checkGaps(t *testing.T, p page, w *want, f *fixture) {
 		}
 		for d := a; !d.After(b); d = d.AddDate(0, 0, 1) {
 			gapDays[d.Format(time.DateOnly)] = true
-			if g[4] == "Ring not worn" && contains(g[3], "Activity") {
-				notWorn = append(notWorn, d.Format(time.DateOnly))
+		}
+		// "Ring not worn" (the whole row), or "Ring not worn: A, B to C; The
+		// night after was not recorded: D" (a spell with the nights it cost).
+		for _, part := range strings.Split(g[4], "; ") {
+			if part == "Ring not worn" {
+				notWorn = append(notWorn, daysOf(t, g[0]+" to "+g[1])...)
+			}
+			if spans, ok := strings.CutPrefix(part, "Ring not worn: "); ok {
+				for _, sp := range strings.Split(spans, ", ") {
+					notWorn = append(notWorn, daysOf(t, sp)...)
+				}
 			}
 		}
 		if strings.Contains(g[4], "HTTP 403") {
@@ -312,6 +321,7 @@ func checkGaps(t *testing.T, p page, w *want, f *fixture) {
 	if len(w.notWorn) < 10 {
 		t.Fatalf("the sandbox made only %d days without the ring", len(w.notWorn))
 	}
+	slices.Sort(notWorn)
 	if !slices.Equal(notWorn, w.notWorn) {
 		t.Errorf("days listed as not worn:\n%v\nwant (non_wear_time >= 20 h, no sleep):\n%v", notWorn, w.notWorn)
 	}
@@ -319,6 +329,25 @@ func checkGaps(t *testing.T, p page, w *want, f *fixture) {
 	if got, want := p.Stats["stat-gaps"], commas(int64(len(gapDays))); got != want {
 		t.Errorf("days with a gap: %s, the table lists %s", got, want)
 	}
+}
+
+// daysOf returns the days of "A" or "A to B".
+func daysOf(t *testing.T, span string) []string {
+	a, b, ok := strings.Cut(span, " to ")
+	if !ok {
+		b = a
+	}
+	from, err1 := time.Parse(time.DateOnly, a)
+	to, err2 := time.Parse(time.DateOnly, b)
+	if err1 != nil || err2 != nil {
+		t.Errorf("%q is not a day or a range of days", span)
+		return nil
+	}
+	var out []string
+	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+		out = append(out, d.Format(time.DateOnly))
+	}
+	return out
 }
 
 func checkTrends(t *testing.T, p page, w *want) {

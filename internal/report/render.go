@@ -164,10 +164,7 @@ func newView(r *Report) *view {
 	for _, g := range r.Coverage {
 		v.Groups = append(v.Groups, groupOf(g, r))
 	}
-	for _, g := range r.Gaps {
-		v.Gaps = append(v.Gaps, gapView{From: g.From.String(), To: g.To.String(), Days: comma(int64(g.Days())),
-			Groups: strings.Join(g.Groups, ", "), Reason: g.Reason, Class: kindClass(g.Kind)})
-	}
+	v.Gaps = gapRows(r.Gaps, r.Coverage)
 	v.GapsLede = gapsLede(r, len(gapDays))
 	trendsOf(v, r)
 	for _, t := range r.Tables {
@@ -314,12 +311,106 @@ func groupOf(g *Group, r *Report) groupView {
 	return gv
 }
 
+// gapRows lists the gaps for reading: a spell without the ring is one
+// row with the nights it cost (the ranges that touch or overlap, with
+// their days by reason), every other gap a row of its own.
+func gapRows(gaps []Gap, groups []*Group) []gapView {
+	order := map[string]int{}
+	for i, g := range groups {
+		order[g.Name] = i
+	}
+	var out []gapView
+	var cur *Gap
+	var parts []Gap // the gaps of the current spell without the ring
+	flush := func() {
+		if cur == nil {
+			return
+		}
+		var names []string
+		byReason := map[string][]Gap{}
+		var reasons []string
+		for _, p := range parts {
+			for _, n := range p.Groups {
+				if !slices.Contains(names, n) {
+					names = append(names, n)
+				}
+			}
+			if _, ok := byReason[p.Reason]; !ok {
+				reasons = append(reasons, p.Reason)
+			}
+			if rs := byReason[p.Reason]; len(rs) == 0 || !(rs[len(rs)-1].From == p.From && rs[len(rs)-1].To == p.To) {
+				byReason[p.Reason] = append(rs, p)
+			}
+		}
+		slices.SortFunc(names, func(a, b string) int { return order[a] - order[b] })
+		slices.SortStableFunc(reasons, func(a, b string) int { return reasonRank(a) - reasonRank(b) })
+		var why []string
+		for _, r := range reasons {
+			if len(parts) == 1 {
+				why = append(why, r)
+				break
+			}
+			var spans []string
+			for _, p := range byReason[r] {
+				spans = append(spans, spanText(p.From, p.To))
+			}
+			label := r
+			if r == nightAfter {
+				label = "no night recorded"
+			}
+			why = append(why, label+": "+strings.Join(dedupe(spans), ", "))
+		}
+		out = append(out, gapView{From: cur.From.String(), To: cur.To.String(), Days: comma(int64(cur.Days())),
+			Groups: strings.Join(names, ", "), Reason: strings.Join(why, "; "), Class: kindClass(cur.Kind)})
+		cur, parts = nil, nil
+	}
+	for _, g := range gaps {
+		if cur != nil && g.Kind == NotWorn && cur.Kind == NotWorn && g.From <= cur.To+1 {
+			cur.To = max(cur.To, g.To)
+			parts = append(parts, g)
+			continue
+		}
+		flush()
+		c := g
+		cur, parts = &c, []Gap{g}
+	}
+	flush()
+	return out
+}
+
+// reasonRank puts the ring's absence before the nights it cost.
+func reasonRank(r string) int {
+	if r == nightAfter {
+		return 1
+	}
+	return 0
+}
+
+// spanText writes a range of days: 2024-01-02, or 2024-01-02 to 2024-01-04.
+func spanText(from, to Day) string {
+	if from == to {
+		return from.String()
+	}
+	return from.String() + " to " + to.String()
+}
+
+// dedupe drops repeated strings, keeping the order.
+func dedupe(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func gapsLede(r *Report, days int) string {
 	if len(r.Gaps) == 0 {
 		return "No gaps: every group has records on every day of the period."
 	}
-	return fmt.Sprintf("%s in %s. A range is listed once with every group it is missing from.",
-		plural(int64(days), "day has", "days have")+" a gap", plural(int64(len(r.Gaps)), "range", "ranges"))
+	return fmt.Sprintf("%s a gap in some group; %s the ring was not worn. Each spell without the ring is one row, with the nights it cost; every other range is listed once with every group it is missing from.",
+		plural(int64(days), "day has", "days have"), plural(int64(r.NotWorn), "day", "days"))
 }
 
 func trendsOf(v *view, r *Report) {

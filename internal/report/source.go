@@ -120,7 +120,8 @@ func (c ctxReader) Read(p []byte) (int, error) {
 }
 
 // OpenArchive returns a single archive (.zip, or .zip.age opened with ids)
-// as a Source: its manifest.json and its data/ folder.
+// as a Source: its manifest.json and its data/ folder, and the function
+// that closes it. An encrypted archive without ids is ErrLocked.
 func OpenArchive(file string, ids []age.Identity) (*Source, func() error, error) {
 	f, err := os.Open(file)
 	if err != nil {
@@ -134,12 +135,12 @@ func OpenArchive(file string, ids []age.Identity) (*Source, func() error, error)
 	zr, err := openZip(f, fi.Size(), strings.HasSuffix(file, crypt.Ext), ids)
 	if err != nil {
 		f.Close()
-		return nil, nil, fmt.Errorf("%s: %w", file, err)
+		return nil, nil, err
 	}
 	m, err := zipManifest(zr)
 	if err != nil {
 		f.Close()
-		return nil, nil, fmt.Errorf("%s: %w", file, err)
+		return nil, nil, err
 	}
 	base := filepath.Base(file)
 	s := &Source{Manifest: m, archive: base, ids: ids, zipped: zr}
