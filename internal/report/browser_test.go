@@ -196,15 +196,19 @@ func (b *browser) settle() {
 // and that every number shown is the export's own, as DuckDB counts it
 // from the Parquet files and as the manifest lists it.
 func TestReportInBrowser(t *testing.T) {
+	start := time.Now()
 	f := lapsedExport(t)
+	t.Logf("the export: %s", time.Since(start))
 	b := startBrowser(t)
 	want := expected(t, f)
+	t.Logf("the browser and DuckDB: %s", time.Since(start))
 	u := b.load(t, filepath.Join(f.dir, "report.html"))
 	light := b.screenshot(t, "light")
 	p := b.read(t)
 	dark := b.screenshot(t, "dark")
 	pd := b.read(t)
 	b.settle()
+	t.Logf("the page: %s", time.Since(start))
 	if dir := os.Getenv("OURAEXPORT_SCREENSHOTS"); dir != "" {
 		for name, png := range map[string][]byte{"report-light.png": light, "report-dark.png": dark} {
 			if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ouraexport/ouraexport/internal/report"
-	"github.com/ouraexport/ouraexport/internal/sandbox"
 	"github.com/ouraexport/ouraexport/sinks"
 )
 
@@ -19,11 +18,11 @@ import (
 // data/ folder inside the export (Parquet and CSV left out), and the
 // archive alone. Every number must be the same.
 func TestFormats(t *testing.T) {
+	binary(t)
 	dir := filepath.Join(t.TempDir(), "export")
-	today := time.Now().UTC()
-	if _, err := exportSandbox(dir, sandbox.Options{Users: 1, Since: sandbox.DateOf(today.AddDate(0, 0, -90)), Until: sandbox.DateOf(today), NoGzip: true},
-		[]string{"parquet", "csv", "archive"}, 1); err != nil {
-		t.Fatal(err)
+	since := time.Now().UTC().AddDate(0, 0, -40).Format(time.DateOnly)
+	if code, out, err := run(nil, "export", "--sandbox", "--since", since, "--format", "parquet,csv,archive", "--out", dir, "--quiet"); err != nil || code != 0 {
+		t.Fatalf("export: exit %d, %v: %s", code, err, out)
 	}
 	d, err := sinks.LocalDir(dir)
 	if err != nil {
