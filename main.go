@@ -6,6 +6,9 @@
 // Run "ouraexport help" for the commands.
 package main
 
+// The man pages in docs/man come from the same definitions as --help.
+//go:generate go run ./internal/tools/mangen docs/man
+
 import (
 	"context"
 	"errors"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,15 +11,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/ouraexport/ouraexport/exporter"
 	"github.com/ouraexport/ouraexport/internal/auth"
 	"github.com/ouraexport/ouraexport/internal/config"
 	"github.com/ouraexport/ouraexport/internal/oura"
 )
 
-const authUsage = `Usage: ouraexport auth login [flags]
-       ouraexport auth status [--json] [--token-file FILE]
-       ouraexport auth logout [--token-file FILE]
+const authLong = `Logs in to Oura, shows the login, and logs out.
 
 login logs in to Oura with OAuth2 (authorization code with PKCE): it opens
 your browser at Oura's consent page and receives the answer on this machine
@@ -32,57 +32,41 @@ used instead of the stored login when set.
 
 status shows who is logged in, the scopes and when the access token expires
 (never a token), after checking the login with the API. logout revokes the
-login at the server (best effort) and deletes it.
+login at the server (best effort) and deletes it.`
 
-Login flags:
-  --client-id ID        OAuth2 client id (default $OURA_CLIENT_ID or client_id
-                        in the config file; the sandbox's is sandbox-client)
-  --api-url URL         API server (default https://api.ouraring.com)
-  --auth-url URL        authorize endpoint (default Oura's, or URL/oauth/authorize
-                        with --api-url)
-  --token-url URL       token endpoint (default Oura's, or URL/oauth/token with
-                        --api-url; apps of the new developer portal may need
-                        https://moi.ouraring.com/oauth/v2/ext/oauth-token, which
-                        is also tried when Oura's answers invalid_request)
-  --redirect-url URL    the redirect URI registered for your app, which Oura
-                        matches exactly (e.g. http://127.0.0.1:8765/callback;
-                        or redirect_url in the config file)
-  --scopes LIST         scopes to ask for (default: all the app may have)
-  --no-browser          print the address instead of opening a browser
-  --paste               for machines without a browser: open the address on any
-                        machine, then paste here the address the browser landed on
-  --timeout DUR         how long to wait for the browser (default 5m)
-
-Flags of every auth command:
-  --token-file FILE     the login file (default <config folder>/ouraexport/token.json)
-  --config FILE         the config file (default <config folder>/ouraexport/config.toml)
-
-The client secret comes from $OURA_CLIENT_SECRET or client_secret in the
+const authSecretNote = `The client secret comes from $OURA_CLIENT_SECRET or client_secret in the
 config file (which must then be chmod 600), never from a flag; apps that use
-PKCE without a secret need none (the sandbox's is sandbox-secret).
+PKCE without a secret need none (the sandbox's is sandbox-secret).`
 
-Exit status: 0 done; 1 failed (the server could not be reached); 2 bad usage
+const authExitNote = `Exit status: 0 done; 1 failed (the server could not be reached); 2 bad usage
 or input; 4 not logged in, or the login expired or was revoked.`
 
 // openBrowser opens the authorize URL; tests replace it.
 var openBrowser = auth.OpenBrowser
 
-func runAuth(ctx context.Context, args []string, s Streams) error {
-	if len(args) == 0 {
-		return usagef("auth", "say what to do: login, status or logout")
+// authCommand is 'ouraexport auth' and its commands.
+func authCommand(s Streams) *cobra.Command {
+	af := &authFlags{}
+	c := &cobra.Command{
+		Use:               "auth login|status|logout [flags]",
+		Short:             "log in to Oura with OAuth2, show the login, or log out",
+		Long:              authLong,
+		Annotations:       map[string]string{NotesAnnotation: authSecretNote + "\n\n" + authExitNote},
+		Args:              cobra.ArbitraryArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(c *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 0:
+				return usagef("auth", "say what to do: login, status or logout")
+			case args[0] == "help":
+				return c.Help()
+			}
+			return usagef("auth", "unknown auth command %q: choose login, status or logout", args[0])
+		},
 	}
-	switch args[0] {
-	case "login":
-		return authLogin(ctx, args[1:], s)
-	case "status":
-		return authStatus(ctx, args[1:], s)
-	case "logout":
-		return authLogout(ctx, args[1:], s)
-	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(s.Out, authUsage)
-		return nil
-	}
-	return usagef("auth", "unknown auth command %q: choose login, status or logout", args[0])
+	af.register(c.PersistentFlags())
+	c.AddCommand(authLoginCommand(af, s), authStatusCommand(af, s), authLogoutCommand(af, s))
+	return c
 }
 
 // authFlags are the flags every auth command has.
@@ -91,9 +75,10 @@ type authFlags struct {
 	config    string
 }
 
-func (a *authFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&a.tokenFile, "token-file", "", "")
-	fs.StringVar(&a.config, "config", "", "")
+func (a *authFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&a.tokenFile, "token-file", "", "the login file (default <config folder>/ouraexport/token.json)")
+	fs.StringVar(&a.config, "config", "", "the config file (default <config folder>/ouraexport/config.toml)")
+	flagArgs(fs, "token-file=FILE", "config=FILE")
 }
 
 // store returns the login file's store: --token-file, else the default.
@@ -121,7 +106,7 @@ func loadConfig(path string) (*config.Config, error) {
 // applyFlags gives the flags of fs the command line left unset their
 // values from the environment or conf: flag beats environment beats file
 // beats default. Settings in except are not applied.
-func applyFlags(conf *config.Config, fs *flag.FlagSet, except ...string) error {
+func applyFlags(conf *config.Config, fs *pflag.FlagSet, except ...string) error {
 	if err := conf.ApplyFlags(fs, except...); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
@@ -130,7 +115,7 @@ func applyFlags(conf *config.Config, fs *flag.FlagSet, except ...string) error {
 
 // applyConfig loads the config file and applies it to fs (loadConfig,
 // applyFlags).
-func applyConfig(fs *flag.FlagSet, path string) (*config.Config, error) {
+func applyConfig(fs *pflag.FlagSet, path string) (*config.Config, error) {
 	conf, err := loadConfig(path)
 	if err != nil {
 		return nil, err
@@ -138,45 +123,66 @@ func applyConfig(fs *flag.FlagSet, path string) (*config.Config, error) {
 	return conf, applyFlags(conf, fs)
 }
 
-// refuseSecretFlag makes --client-secret an error that says where secrets go.
-func refuseSecretFlag(fs *flag.FlagSet) {
-	fs.Func("client-secret", "", func(string) error {
-		return errors.New("the client secret is never taken as a flag value (it would show in the process list); set $OURA_CLIENT_SECRET or client_secret in the config file")
-	})
+// loginFlags are the flags of auth login.
+type loginFlags struct {
+	clientID, apiURL, authURL, tokenURL, redirectURL string
+	scopes                                           listFlag
+	noBrowser, paste                                 bool
+	timeout                                          time.Duration
 }
 
-func authLogin(ctx context.Context, args []string, s Streams) error {
-	const cmd = "auth"
-	var (
-		af                                               authFlags
-		clientID, apiURL, authURL, tokenURL, redirectURL string
-		scopes                                           listFlag
-		noBrowser, paste                                 bool
-		timeout                                          time.Duration
-	)
-	fs := newFlagSet(cmd)
-	af.register(fs)
-	fs.StringVar(&clientID, "client-id", "", "")
-	fs.StringVar(&apiURL, "api-url", "", "")
-	fs.StringVar(&authURL, "auth-url", "", "")
-	fs.StringVar(&tokenURL, "token-url", "", "")
-	fs.StringVar(&redirectURL, "redirect-url", "", "")
-	fs.Var(&scopes, "scopes", "")
-	fs.BoolVar(&noBrowser, "no-browser", false, "")
-	fs.BoolVar(&paste, "paste", false, "")
-	fs.DurationVar(&timeout, "timeout", auth.DefaultLoginTimeout, "")
-	refuseSecretFlag(fs)
-	pos, err := parseFlags(cmd, fs, args)
-	if err != nil {
-		return err
+// authLoginCommand is 'ouraexport auth login'.
+func authLoginCommand(af *authFlags, s Streams) *cobra.Command {
+	var lf loginFlags
+	c := &cobra.Command{
+		Use:   "login [flags]",
+		Short: "log in to Oura with OAuth2 and store the login",
+		Long: `Logs in to Oura with OAuth2 (authorization code with PKCE): it opens your
+browser at Oura's consent page and receives the answer on this machine
+(http://127.0.0.1:<free port>/callback). The login is stored in your config
+folder (token.json, readable only by you); exports renew it by themselves,
+saving every rotated refresh token before using it, so nightly and
+overlapping runs keep working. A token in $OURA_TOKEN still works and is
+used instead of the stored login when set.`,
+		Annotations:       map[string]string{NotesAnnotation: authSecretNote + "\n\n" + authExitNote},
+		Args:              noArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return authLogin(c.Context(), c.Flags(), af, &lf, s)
+		},
 	}
-	if err := noArgs(cmd, pos); err != nil {
-		return err
-	}
+	fs := c.Flags()
+	fs.StringVar(&lf.clientID, "client-id", "", "OAuth2 client id (default $OURA_CLIENT_ID or client_id\n"+
+		"in the config file; the sandbox's is sandbox-client)")
+	fs.StringVar(&lf.apiURL, "api-url", "", "API server (default https://api.ouraring.com)")
+	fs.StringVar(&lf.authURL, "auth-url", "", "authorize endpoint (default Oura's, or URL/oauth/authorize\nwith --api-url)")
+	fs.StringVar(&lf.tokenURL, "token-url", "", "token endpoint (default Oura's, or URL/oauth/token with\n"+
+		"--api-url; apps of the new developer portal may need\n"+
+		"https://moi.ouraring.com/oauth/v2/ext/oauth-token, which\n"+
+		"is also tried when Oura's answers invalid_request)")
+	fs.StringVar(&lf.redirectURL, "redirect-url", "", "the redirect URI registered for your app, which Oura\n"+
+		"matches exactly (e.g. http://127.0.0.1:8765/callback;\n"+
+		"or redirect_url in the config file)")
+	fs.Var(&lf.scopes, "scopes", "scopes to ask for (default: all the app may have)")
+	fs.BoolVar(&lf.noBrowser, "no-browser", false, "print the address instead of opening a browser")
+	fs.BoolVar(&lf.paste, "paste", false, "for machines without a browser: open the address on any\n"+
+		"machine, then paste here the address the browser landed on")
+	fs.DurationVar(&lf.timeout, "timeout", auth.DefaultLoginTimeout, "how long to wait for the browser (default 5m)")
+	refuse(fs, "client-secret", "the client secret is never taken as a flag value (it would show in the process list); set $OURA_CLIENT_SECRET or client_secret in the config file")
+	flagArgs(fs, "client-id=ID", "api-url=URL", "auth-url=URL", "token-url=URL", "redirect-url=URL", "scopes=LIST", "timeout=DUR")
+	return c
+}
+
+// authLogin logs in with the flags of fs (the login's in lf, the auth
+// command's in af), from the command line or else the config.
+func authLogin(ctx context.Context, fs *pflag.FlagSet, af *authFlags, lf *loginFlags, s Streams) error {
+	const cmd = "auth login"
 	conf, err := applyConfig(fs, af.config)
 	if err != nil {
 		return err
 	}
+	clientID, apiURL, authURL, tokenURL, redirectURL := lf.clientID, lf.apiURL, lf.authURL, lf.tokenURL, lf.redirectURL
+	scopes, noBrowser, paste, timeout := lf.scopes, lf.noBrowser, lf.paste, lf.timeout
 	if clientID == "" {
 		return usagef(cmd, "no OAuth client id: pass --client-id ID, set $OURA_CLIENT_ID, or client_id in the config file (register an app at https://developer.ouraring.com; the sandbox's client is sandbox-client)")
 	}
@@ -256,7 +262,7 @@ func loginError(ctx context.Context, err error) error {
 		return fmt.Errorf("%w: login: %w", ErrAuthNeeded, err)
 	}
 	if errors.Is(err, auth.ErrBadOption) {
-		return usagef("auth", "%s", strings.TrimPrefix(err.Error(), auth.ErrBadOption.Error()+": "))
+		return usagef("auth login", "%s", strings.TrimPrefix(err.Error(), auth.ErrBadOption.Error()+": "))
 	}
 	return fmt.Errorf("login: %w", err)
 }
@@ -280,22 +286,27 @@ type statusReport struct {
 	OuraTokenIsSet bool      `json:"oura_token_env"`
 }
 
-func authStatus(ctx context.Context, args []string, s Streams) error {
-	const cmd = "auth"
-	var (
-		af     authFlags
-		asJSON bool
-	)
-	fs := newFlagSet(cmd)
-	af.register(fs)
-	fs.BoolVar(&asJSON, "json", false, "")
-	pos, err := parseFlags(cmd, fs, args)
-	if err != nil {
-		return err
+// authStatusCommand is 'ouraexport auth status'.
+func authStatusCommand(af *authFlags, s Streams) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "status [--json] [--token-file FILE]",
+		Short: "show who is logged in, after checking the login with the API",
+		Long: `Shows who is logged in, the scopes and when the access token expires
+(never a token), after checking the login with the API; a login that is
+due is renewed.`,
+		Annotations:       map[string]string{NotesAnnotation: authExitNote},
+		Args:              noArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return authStatus(c.Context(), c.Flags(), af, asJSON, s)
+		},
 	}
-	if err := noArgs(cmd, pos); err != nil {
-		return err
-	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
+	return c
+}
+
+func authStatus(ctx context.Context, fs *pflag.FlagSet, af *authFlags, asJSON bool, s Streams) error {
 	conf, err := applyConfig(fs, af.config)
 	if err != nil {
 		return err
@@ -415,18 +426,22 @@ func printStatus(w io.Writer, r statusReport, asJSON bool) {
 	}
 }
 
-func authLogout(ctx context.Context, args []string, s Streams) error {
-	const cmd = "auth"
-	var af authFlags
-	fs := newFlagSet(cmd)
-	af.register(fs)
-	pos, err := parseFlags(cmd, fs, args)
-	if err != nil {
-		return err
+// authLogoutCommand is 'ouraexport auth logout'.
+func authLogoutCommand(af *authFlags, s Streams) *cobra.Command {
+	return &cobra.Command{
+		Use:               "logout [--token-file FILE]",
+		Short:             "revoke the login at the server and delete it",
+		Long:              "Revokes the login at the server (best effort) and deletes the login file.",
+		Annotations:       map[string]string{NotesAnnotation: authExitNote},
+		Args:              noArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return authLogout(c.Context(), c.Flags(), af, s)
+		},
 	}
-	if err := noArgs(cmd, pos); err != nil {
-		return err
-	}
+}
+
+func authLogout(ctx context.Context, fs *pflag.FlagSet, af *authFlags, s Streams) error {
 	if _, err := applyConfig(fs, af.config); err != nil {
 		return err
 	}

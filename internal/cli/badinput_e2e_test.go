@@ -57,6 +57,9 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"unknown command", nil, []string{"exprot"}, 2, "unknown command"},
 		{"unknown flag", tok, export("--out", "OUT", "--frobnicate"), 2, "frobnicate"},
+		{"misspelt flag", tok, export("--out", "OUT", "--api-urll", "x"), 2, "unknown flag --api-urll; did you mean --api-url?"},
+		{"long flag with one dash", tok, export("-out", "OUT"), 2, "long flags take two dashes, --out"},
+		{"flag without its value", tok, export("--out"), 2, "flag needs an argument: --out"},
 		{"token as a flag", nil, export("--out", "OUT", "--token", "abc"), 2, "never taken as a flag value"},
 		{"month 13", tok, export("--out", "OUT", "--since", "2024-13-01"), 2, "YYYY-MM-DD"},
 		{"day as words", tok, export("--out", "OUT", "--until", "yesterday"), 2, "YYYY-MM-DD"},
@@ -149,5 +152,33 @@ func TestBadInput(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMisspeltFlag: a misspelt flag is one line on stderr that names it as
+// typed, suggests the flag meant and the help to read; exit status 2.
+func TestMisspeltFlag(t *testing.T) {
+	r := ouraexport(t, nil, "export", "--api-urll", "x")
+	if r.code != 2 {
+		t.Errorf("exit %d, want 2", r.code)
+	}
+	if want := "ouraexport: unknown flag --api-urll; did you mean --api-url? (see 'ouraexport help export')\n"; r.stderr != want {
+		t.Errorf("stderr %q, want %q", r.stderr, want)
+	}
+	if r.stdout != "" {
+		t.Errorf("stdout %q", r.stdout)
+	}
+}
+
+// TestVersionAndHelpE2E: --version prints what 'version' prints, and
+// 'help CMD' what 'CMD --help' prints, with exit status 0.
+func TestVersionAndHelpE2E(t *testing.T) {
+	v, flag := ouraexport(t, nil, "version"), ouraexport(t, nil, "--version")
+	if v.code != 0 || flag.code != 0 || !strings.HasPrefix(v.stdout, "ouraexport ") || flag.stdout != v.stdout {
+		t.Errorf("version: %d %q; --version: %d %q", v.code, v.stdout, flag.code, flag.stdout)
+	}
+	h, f := ouraexport(t, nil, "help", "export"), ouraexport(t, nil, "export", "--help")
+	if h.code != 0 || f.code != 0 || h.stderr != "" || !strings.HasPrefix(h.stdout, "Usage: ouraexport export") || f.stdout != h.stdout {
+		t.Errorf("help export: %d %q; export --help: %d", h.code, h.stdout, f.code)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/ouraexport/ouraexport/exporter"
 	"github.com/ouraexport/ouraexport/internal/auth"
@@ -27,18 +28,9 @@ import (
 	"github.com/ouraexport/ouraexport/sinks/s3"
 )
 
-// cohortUsage documents the export flags of cohorts and object stores; it
-// ends exportUsage's flag list.
-const cohortUsage = `  --accounts FILE       export a cohort: one participant per line, "id token_file"
-                        (see below)
-  --shard I/N           export only shard I (0-based) of N of the accounts; auto/N
-                        takes I from $JOB_COMPLETION_INDEX (Kubernetes Indexed Job)
-  --state DIR           where the resumable state lives (default: --out itself; for
-                        an s3:// --out, a folder in your cache folder)
-  --s3-endpoint URL     S3-compatible server (default $AWS_ENDPOINT_URL_S3,
-                        $AWS_ENDPOINT_URL, else Amazon S3)
-
-Cohorts: with --accounts, every participant is exported into
+// cohortNotes documents cohorts and object stores in export's help, after
+// the flags.
+const cohortNotes = `Cohorts: with --accounts, every participant is exported into
 --out/participant=<id>/ with Parquet and CSV partitioned by year
 (<table>/year=<yyyy>/part-0.parquet, csv/<table>/year=<yyyy>/part-0.csv), so
 that the cohort reads as one Hive dataset, plus their archive and
@@ -62,11 +54,14 @@ type cohortFlags struct {
 }
 
 // register adds the flags to the export command's flag set.
-func (c *cohortFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.accounts, "accounts", "", "")
-	fs.StringVar(&c.shard, "shard", "", "")
-	fs.StringVar(&c.state, "state", "", "")
-	fs.StringVar(&c.endpoint, "s3-endpoint", "", "")
+func (c *cohortFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&c.accounts, "accounts", "", "export a cohort: one participant per line, \"id token_file\"\n(see below)")
+	fs.StringVar(&c.shard, "shard", "", "export only shard I (0-based) of N of the accounts; auto/N\n"+
+		"takes I from $JOB_COMPLETION_INDEX (Kubernetes Indexed Job)")
+	fs.StringVar(&c.state, "state", "", "where the resumable state lives (default: --out itself; for\n"+
+		"an s3:// --out, a folder in your cache folder)")
+	fs.StringVar(&c.endpoint, "s3-endpoint", "", "S3-compatible server (default $AWS_ENDPOINT_URL_S3,\n$AWS_ENDPOINT_URL, else Amazon S3)")
+	flagArgs(fs, "accounts=FILE", "shard=I/N", "state=DIR", "s3-endpoint=URL")
 }
 
 // wanted reports whether the export must go through runCohort: a cohort,

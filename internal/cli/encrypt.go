@@ -1,10 +1,10 @@
 package cli
 
 import (
-	"flag"
 	"fmt"
 
 	"filippo.io/age"
+	"github.com/spf13/pflag"
 
 	"github.com/ouraexport/ouraexport/internal/crypt"
 	"github.com/ouraexport/ouraexport/sinks"
@@ -19,9 +19,11 @@ type encryptFlags struct {
 	recipients []age.Recipient
 }
 
-func (e *encryptFlags) register(fs *flag.FlagSet) {
-	fs.Var(&e.to, "encrypt-to", "")
-	fs.StringVar(&e.passFile, "encrypt-passphrase-file", "", "")
+func (e *encryptFlags) register(fs *pflag.FlagSet) {
+	fs.Var(&e.to, "encrypt-to", "encrypt the archive with age to RECIPIENT (age1..., or a file\n"+
+		"of recipients); repeatable. Parquet and CSV stay plain")
+	fs.StringVar(&e.passFile, "encrypt-passphrase-file", "", "encrypt the archive with age to the passphrase on FILE's first line")
+	flagArgs(fs, "encrypt-to=RECIPIENT", "encrypt-passphrase-file=FILE")
 }
 
 // validate parses the recipients or the passphrase: a mistake in them is
@@ -75,9 +77,10 @@ type identityFlags struct {
 	passFile string
 }
 
-func (i *identityFlags) register(fs *flag.FlagSet) {
-	fs.Var(&i.files, "identity", "")
-	fs.StringVar(&i.passFile, "passphrase-file", "", "")
+func (i *identityFlags) register(fs *pflag.FlagSet) {
+	fs.Var(&i.files, "identity", "age identity file that opens encrypted archives (.zip.age); repeatable")
+	fs.StringVar(&i.passFile, "passphrase-file", "", "file whose first line is the passphrase of an encrypted archive")
+	flagArgs(fs, "identity=FILE", "passphrase-file=FILE")
 }
 
 // identities reads the identities given, nil for none.

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -21,53 +20,9 @@ import (
 	"github.com/ouraexport/ouraexport/internal/oura"
 	"github.com/ouraexport/ouraexport/internal/report"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
-	"github.com/ouraexport/ouraexport/schema"
 	"github.com/ouraexport/ouraexport/sinks"
 	"github.com/ouraexport/ouraexport/sinks/s3"
 )
-
-const exportUsage = `Usage: ouraexport export [flags]
-
-Takes your complete Oura history out of the Oura Cloud API and writes it to
---out as Parquet, CSV and a JSON archive, with a MANIFEST.json of every file
-(size, SHA-256, rows). Run it again to bring the export up to date: it fetches
-only what is new, plus the last --lookback days that Oura may have revised.
-An interrupted export resumes where it stopped.
-
-The access token comes from --token-file, else $OURA_TOKEN, else the login
-stored by 'ouraexport auth login'. It is never accepted as a flag value.
-
-Flags:
-  --out DIR             output folder (default ./oura-export)
-  --format LIST         parquet,csv,archive (default: all three)
-  --collections LIST    collections to export (default: all; see 'ouraexport schema')
-  --since DATE          first day, YYYY-MM-DD (default: the whole history)
-  --until DATE          last day, YYYY-MM-DD (default: today)
-  --api LIST            v2, v1 or v1,v2 (default v2)
-  --api-url URL         API server (default https://api.ouraring.com)
-  --token-file FILE     read the access token (or a login saved by 'auth login') from FILE
-  --workers N           requests in flight at once (default 4)
-  --lookback DAYS       re-fetch this many recent days on every run (default 14)
-  --partition year      write Parquet and CSV as Hive datasets partitioned by year
-  --sandbox             export user 1 of a built-in sandbox API (no account needed)
-  --dry-run             print the plan (windows, requests, time) and stop
-  --request-timeout DUR give up on one request attempt after DUR and retry (default 2m)
-  --encrypt-to RECIPIENT
-                        encrypt the archive with age to RECIPIENT (age1..., or a file
-                        of recipients); repeatable. Parquet and CSV stay plain
-  --encrypt-passphrase-file FILE
-                        encrypt the archive with age to the passphrase on FILE's first line
-  --no-report           do not write report.html (see 'ouraexport help report')
-  --open                open report.html in your browser when the export is done
-  --quiet               print nothing but errors
-  --log-format FORMAT   text or json (default text)
-  --config FILE         settings file (default <config folder>/ouraexport/config.toml);
-                        a flag beats $OURAEXPORT_<SETTING>, which beats the file
-` + cohortUsage + `
-
-Exit status: 0 done; 1 failed; 2 bad usage or input; 3 partial (some
-collections or participants could not be exported, the rest are complete);
-4 login needed; 130 interrupted (run the same command again to resume).`
 
 // DefaultAPIURL is Oura's API server.
 const DefaultAPIURL = "https://api.ouraring.com"
@@ -97,178 +52,7 @@ type exportOptions struct {
 	open        bool // --open: open report.html when done
 }
 
-var allFormats = []string{"parquet", "csv", "archive"}
-
-func parseExportFlags(args []string) (exportOptions, error) {
-	const cmd = "export"
-	o := exportOptions{}
-	var formats, collections, apiList listFlag
-	var since, until, partition string
-	fs := newFlagSet(cmd)
-	fs.StringVar(&o.out, "out", "./oura-export", "")
-	fs.Var(&formats, "format", "")
-	fs.Var(&collections, "collections", "")
-	fs.Var(&apiList, "api", "")
-	fs.StringVar(&since, "since", "", "")
-	fs.StringVar(&until, "until", "", "")
-	fs.StringVar(&o.apiURL, "api-url", "", "")
-	fs.StringVar(&o.tokenFile, "token-file", "", "")
-	fs.IntVar(&o.workers, "workers", 4, "")
-	fs.IntVar(&o.lookback, "lookback", 14, "")
-	fs.StringVar(&partition, "partition", "", "")
-	fs.BoolVar(&o.sandbox, "sandbox", false, "")
-	fs.BoolVar(&o.dryRun, "dry-run", false, "")
-	fs.BoolVar(&o.quiet, "quiet", false, "")
-	fs.BoolVar(&o.noReport, "no-report", false, "")
-	fs.BoolVar(&o.open, "open", false, "")
-	fs.StringVar(&o.logFormat, "log-format", "text", "")
-	var confPath string
-	fs.StringVar(&confPath, "config", "", "")
-	o.cohort.register(fs)
-	fs.DurationVar(&o.timeout, "request-timeout", 0, "")
-	o.encrypt.register(fs)
-	fs.Func("token", "", func(string) error {
-		return errors.New("a token is never taken as a flag value (it would show in the process list); use --token-file FILE or $OURA_TOKEN")
-	})
-	pos, err := parseFlags(cmd, fs, args)
-	if err != nil {
-		return o, err
-	}
-	if err := noArgs(cmd, pos); err != nil {
-		return o, err
-	}
-	// Flags left unset take their values from the environment, then the
-	// config file. The sandbox needs no server or token; a cohort's tokens
-	// come from its accounts file.
-	if o.conf, err = loadConfig(confPath); err != nil {
-		return o, err
-	}
-	var except []string
-	if o.sandbox {
-		except = append(except, "api_url", "token_file")
-	}
-	if accounts, _ := o.conf.Lookup("accounts"); accounts != "" || fs.Lookup("accounts") != nil && fs.Lookup("accounts").Value.String() != "" {
-		except = append(except, "token_file")
-	}
-	if strings.TrimSpace(os.Getenv("OURA_TOKEN")) != "" && !strings.HasPrefix(o.conf.Source("token_file"), "$") {
-		// $OURA_TOKEN (the environment) beats token_file in the file.
-		except = append(except, "token_file")
-	}
-	if err := applyFlags(o.conf, fs, except...); err != nil {
-		return o, err
-	}
-	o.formats = []string(formats)
-	if len(o.formats) == 0 {
-		o.formats = allFormats
-	}
-	o.collections = []string(collections)
-	if o.apis, err = parseAPIs(apiList); err != nil {
-		return o, err
-	}
-	if o.since, err = parseDay(cmd, "--since", since); err != nil {
-		return o, err
-	}
-	if o.until, err = parseDay(cmd, "--until", until); err != nil {
-		return o, err
-	}
-	switch partition {
-	case "", "none":
-	case "year":
-		o.partition = true
-	default:
-		return o, usagef(cmd, "--partition %q: the only partitioning is \"year\"", partition)
-	}
-	return o, o.validate()
-}
-
-// parseDay parses a YYYY-MM-DD flag value ("" is the zero time).
-func parseDay(cmd, flag, v string) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.DateOnly, v)
-	if err != nil {
-		return t, usagef(cmd, "%s %q is not a date: write it as YYYY-MM-DD", flag, v)
-	}
-	return t, nil
-}
-
-func (o *exportOptions) validate() error {
-	const cmd = "export"
-	for _, f := range o.formats {
-		if !slices.Contains(allFormats, f) {
-			return usagef(cmd, "--format %q: choose from %s", f, strings.Join(allFormats, ","))
-		}
-	}
-	names := collectionNames()
-	for i, c := range o.collections {
-		name, ok := names[strings.ToLower(c)]
-		if !ok {
-			return usagef(cmd, "--collections: unknown collection %q; the collections are %s", c, strings.Join(exportCollections(), ","))
-		}
-		o.collections[i] = name
-	}
-	if !o.since.IsZero() && !o.until.IsZero() && o.until.Before(o.since) {
-		return usagef(cmd, "--until %s is before --since %s", o.until.Format(time.DateOnly), o.since.Format(time.DateOnly))
-	}
-	if !o.since.IsZero() && o.since.After(time.Now().Add(48*time.Hour)) {
-		return usagef(cmd, "--since %s is in the future", o.since.Format(time.DateOnly))
-	}
-	if o.workers < 1 || o.workers > 64 {
-		return usagef(cmd, "--workers %d: choose 1 to 64", o.workers)
-	}
-	if o.lookback < 0 || o.lookback > 365 {
-		return usagef(cmd, "--lookback %d: choose 0 to 365 days", o.lookback)
-	}
-	if o.logFormat != "text" && o.logFormat != "json" {
-		return usagef(cmd, "--log-format %q: choose text or json", o.logFormat)
-	}
-	if o.sandbox && o.apiURL != "" {
-		return usagef(cmd, "--sandbox and --api-url exclude each other")
-	}
-	if o.sandbox && o.tokenFile != "" {
-		return usagef(cmd, "--sandbox needs no token; drop --token-file")
-	}
-	if o.out == "" {
-		return usagef(cmd, "--out is empty")
-	}
-	if o.timeout < 0 {
-		return usagef(cmd, "--request-timeout %s is negative", o.timeout)
-	}
-	if o.open && o.noReport {
-		return usagef(cmd, "--open opens report.html, which --no-report leaves out; choose one")
-	}
-	return o.encrypt.validate(cmd, o.formats, o.cohort.wanted(o.out))
-}
-
-// exportCollections lists the collections export knows, in export order.
-func exportCollections() []string {
-	var names []string
-	for _, c := range exporter.V2Collections(nil) {
-		names = append(names, c.Name)
-	}
-	return names
-}
-
-// collectionNames maps lower-case collection and table names to collection names.
-func collectionNames() map[string]string {
-	m := map[string]string{}
-	for _, c := range exporter.V2Collections(nil) {
-		m[strings.ToLower(c.Name)] = c.Name
-		for _, t := range schema.TablesOf(c.Name) {
-			if t.Parent == "" {
-				m[t.Name] = c.Name
-			}
-		}
-	}
-	return m
-}
-
-func runExport(ctx context.Context, args []string, s Streams) error {
-	o, err := parseExportFlags(args)
-	if err != nil {
-		return err
-	}
+func runExport(ctx context.Context, o exportOptions, s Streams) error {
 	if o.cohort.wanted(o.out) {
 		return runCohort(ctx, o, s)
 	}

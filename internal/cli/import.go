@@ -11,6 +11,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/ouraexport/ouraexport/exporter"
 	"github.com/ouraexport/ouraexport/internal/catalog"
 	"github.com/ouraexport/ouraexport/internal/report"
@@ -19,9 +22,7 @@ import (
 	"github.com/ouraexport/ouraexport/v1compat/importer"
 )
 
-const importUsage = `Usage: ouraexport import FILE... [flags]
-
-Turns files saved from Oura into the same outputs as an export: Parquet,
+const importLong = `Turns files saved from Oura into the same outputs as an export: Parquet,
 CSV and a JSON archive in --out, with a MANIFEST.json. A FILE may be a
 file, a folder (read recursively) or a zip (read with the zips inside it).
 What each file is, is told by its content, not its name:
@@ -40,20 +41,9 @@ sources hold the same record, the unified tables keep one, from API v2, then
 API v1, then the file imported last. Every record read is kept in the
 archive's raw/ folder; files of no known kind are reported and kept whole
 there too. A file that cannot be read stops the import with its name and
-line, and nothing is changed.
+line, and nothing is changed.`
 
-Flags:
-  --out DIR             output folder (default ./oura-export)
-  --format LIST         parquet,csv,archive (default: all three)
-  --partition year      write Parquet and CSV as Hive datasets partitioned by year
-  --no-report           do not write report.html (see 'ouraexport help report')
-  --open                open report.html in your browser when the import is done
-  --quiet               print nothing but errors
-  --log-format FORMAT   text or json (default text)
-  --identity FILE       age identity file that opens encrypted archives (.zip.age); repeatable
-  --passphrase-file F   file whose first line is the passphrase of an encrypted archive
-
-Exit status: 0 done; 1 failed; 2 bad usage or a file that cannot be read.`
+const importNotes = `Exit status: 0 done; 1 failed; 2 bad usage or a file that cannot be read.`
 
 type importOptions struct {
 	files     []string
@@ -67,29 +57,57 @@ type importOptions struct {
 	open      bool
 }
 
-func parseImportFlags(args []string) (importOptions, error) {
-	const cmd = "import"
-	o := importOptions{}
-	var formats listFlag
-	var partition string
-	fs := newFlagSet(cmd)
-	fs.StringVar(&o.out, "out", "./oura-export", "")
-	fs.Var(&formats, "format", "")
-	fs.StringVar(&partition, "partition", "", "")
-	fs.BoolVar(&o.quiet, "quiet", false, "")
-	fs.BoolVar(&o.noReport, "no-report", false, "")
-	fs.BoolVar(&o.open, "open", false, "")
-	fs.StringVar(&o.logFormat, "log-format", "text", "")
-	o.keys.register(fs)
-	pos, err := parseFlags(cmd, fs, args)
-	if err != nil {
-		return o, err
+// importFlags are the import command line as given.
+type importFlags struct {
+	o         importOptions
+	formats   listFlag
+	partition string
+}
+
+// importCommand is 'ouraexport import'.
+func importCommand(s Streams) *cobra.Command {
+	var f importFlags
+	c := &cobra.Command{
+		Use:         "import FILE... [flags]",
+		Short:       "turn files saved from Oura (v1 JSON, trends CSV, web downloads, Membership Hub zips, archives) into the same outputs",
+		Long:        importLong,
+		Annotations: map[string]string{NotesAnnotation: importNotes},
+		Args:        cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			o, err := f.options(args)
+			if err != nil {
+				return err
+			}
+			return runImport(c.Context(), o, s)
+		},
 	}
+	f.register(c.Flags())
+	return c
+}
+
+// register defines the import flags in fs.
+func (f *importFlags) register(fs *pflag.FlagSet) {
+	o := &f.o
+	fs.StringVar(&o.out, "out", "./oura-export", "output folder (default ./oura-export)")
+	fs.Var(&f.formats, "format", "parquet,csv,archive (default: all three)")
+	fs.StringVar(&f.partition, "partition", "", "write Parquet and CSV as Hive datasets partitioned by year")
+	fs.BoolVar(&o.noReport, "no-report", false, "do not write report.html (see 'ouraexport help report')")
+	fs.BoolVar(&o.open, "open", false, "open report.html in your browser when the import is done")
+	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
+	fs.StringVar(&o.logFormat, "log-format", "text", "text or json (default text)")
+	o.keys.register(fs)
+	flagArgs(fs, "out=DIR", "format=LIST", "partition=year", "log-format=FORMAT")
+}
+
+// options checks the parsed command line: the flags and the files (pos).
+func (f *importFlags) options(pos []string) (importOptions, error) {
+	const cmd = "import"
+	o := f.o
 	if len(pos) == 0 {
 		return o, usagef(cmd, "name the files, folders or zips to import")
 	}
 	o.files = pos
-	o.formats = []string(formats)
+	o.formats = []string(f.formats)
 	if len(o.formats) == 0 {
 		o.formats = allFormats
 	}
@@ -98,12 +116,12 @@ func parseImportFlags(args []string) (importOptions, error) {
 			return o, usagef(cmd, "--format %q: choose from %s", f, strings.Join(allFormats, ","))
 		}
 	}
-	switch partition {
+	switch f.partition {
 	case "", "none":
 	case "year":
 		o.partition = true
 	default:
-		return o, usagef(cmd, "--partition %q: the only partitioning is \"year\"", partition)
+		return o, usagef(cmd, "--partition %q: the only partitioning is \"year\"", f.partition)
 	}
 	if o.logFormat != "text" && o.logFormat != "json" {
 		return o, usagef(cmd, "--log-format %q: choose text or json", o.logFormat)
@@ -127,11 +145,7 @@ func parseImportFlags(args []string) (importOptions, error) {
 // allCollections are every collection a store can hold.
 func allCollections() []*exporter.Collection { return catalog.All().Collections() }
 
-func runImport(ctx context.Context, args []string, s Streams) error {
-	o, err := parseImportFlags(args)
-	if err != nil {
-		return err
-	}
+func runImport(ctx context.Context, o importOptions, s Streams) error {
 	log := newLogger(s.Err, o.logFormat)
 	ids, err := o.keys.identities()
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/spf13/cobra"
 
 	"github.com/ouraexport/ouraexport/internal/atomicfile"
 	"github.com/ouraexport/ouraexport/internal/auth"
@@ -20,9 +21,7 @@ import (
 	"github.com/ouraexport/ouraexport/sinks"
 )
 
-const reportUsage = `Usage: ouraexport report [--out FILE] [--open] [--no-verify] [--identity FILE | --passphrase-file FILE] PATH
-
-Writes the report of an export: one HTML page that shows whose data it is
+const reportLong = `Writes the report of an export: one HTML page that shows whose data it is
 and for which days, where the records came from, whether the files verify,
 a calendar of every group of collections with its gaps and their reasons
 (ring not worn, refused by the server, no records), the trends of the
@@ -36,42 +35,54 @@ or a cohort folder (the --out of export --accounts: report.html there
 links each participant's report).
 
 export and import write report.html after every run themselves, unless
-given --no-report.
+given --no-report.`
 
-Flags:
-  --out FILE            write the report to FILE instead (the manifest is left alone)
-  --open                open the report in your browser
-  --no-verify           do not re-read the files first (the report then says so)
-  --identity FILE       age identity file that opens an encrypted archive; repeatable
-  --passphrase-file F   file whose first line is the archive's passphrase
-
-Exit status: 0 done; 1 failed, or the files do not verify (the report
+const reportNotes = `Exit status: 0 done; 1 failed, or the files do not verify (the report
 lists the problems); 2 PATH is not an export.`
+
+// reportFlags are the report command line.
+type reportFlags struct {
+	out            string
+	open, noVerify bool
+	keys           identityFlags
+}
+
+// reportCommand is 'ouraexport report'.
+func reportCommand(s Streams) *cobra.Command {
+	var f reportFlags
+	c := &cobra.Command{
+		Use:               "report [--out FILE] [--open] [--no-verify] [--identity FILE | --passphrase-file FILE] PATH",
+		Short:             "write the HTML report of an export: coverage calendar, gaps, trends, files",
+		Long:              reportLong,
+		Annotations:       map[string]string{NotesAnnotation: reportNotes},
+		Args:              cobra.ArbitraryArgs,
+		ValidArgsFunction: completeOnePath,
+		RunE: func(c *cobra.Command, args []string) error {
+			return runReport(c.Context(), f, args, s)
+		},
+	}
+	fs := c.Flags()
+	fs.StringVar(&f.out, "out", "", "write the report to FILE instead (the manifest is left alone)")
+	fs.BoolVar(&f.open, "open", false, "open the report in your browser")
+	fs.BoolVar(&f.noVerify, "no-verify", false, "do not re-read the files first (the report then says so)")
+	f.keys.register(fs)
+	flagArgs(fs, "out=FILE")
+	return c
+}
 
 // openReport opens a written report in the browser; tests replace it.
 var openReport = auth.OpenFile
 
-func runReport(ctx context.Context, args []string, s Streams) error {
+func runReport(ctx context.Context, f reportFlags, pos []string, s Streams) error {
 	const cmd = "report"
-	flags := newFlagSet(cmd)
-	var out string
-	var open, noVerify bool
-	flags.StringVar(&out, "out", "", "")
-	flags.BoolVar(&open, "open", false, "")
-	flags.BoolVar(&noVerify, "no-verify", false, "")
-	var keys identityFlags
-	keys.register(flags)
-	pos, err := parseFlags(cmd, flags, args)
-	if err != nil {
-		return err
-	}
 	if len(pos) != 1 {
 		return usagef(cmd, "report takes one PATH: an export folder, an archive or a cohort folder")
 	}
-	ids, err := keys.identities()
+	ids, err := f.keys.identities()
 	if err != nil {
 		return err
 	}
+	out, open, noVerify := f.out, f.open, f.noVerify
 	path := pos[0]
 	fi, err := os.Stat(path)
 	if err != nil {

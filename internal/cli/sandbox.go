@@ -8,48 +8,26 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/ouraexport/ouraexport/internal/sandbox"
 )
 
-const sandboxUsage = `Usage: ouraexport sandbox [flags]
-
-Serve a local emulator of the Oura API over loopback HTTP: v2 (every
+const sandboxLong = `Serve a local emulator of the Oura API over loopback HTTP: v2 (every
 usercollection route, its /v2/sandbox mirror), v1 and OAuth2, for several
 users with deterministic synthetic histories. It prints "listening on URL"
 on stderr once it answers, and stops on Ctrl-C (SIGINT) or SIGTERM.
 
 User n's access token is sandbox-token-<n>. The OAuth client is
 sandbox-client with secret sandbox-secret; /oauth/authorize approves at once
-as user 1 (or user n with login_hint=n).
+as user 1 (or user n with login_hint=n).`
 
-Flags:
-  --addr HOST:PORT        listen address (default 127.0.0.1:8765; port 0 picks a free port)
-  --users N               number of users (default 3)
-  --since DATE            first day of the history (default: --until minus 5 years)
-  --until DATE            last day of the history, the sandbox's "today" (default: today, UTC)
-  --seed N                seed of the synthetic truth (default 0); same seed, same bytes
-  --page-size N           page size of every list route (default 100 documents, 10000 rows
-                          for heartrate and ring_battery_level)
-  --latency DUR           delay before each answer, e.g. 50ms (default 0)
-  --fault-rate F          share of requests that get a fault, 0..1 (default 0)
-  --faults LIST           fault kinds to draw from (default 500,502,503,reset,truncate;
-                          also slow,html,malformed,loop,duplicate,wrongtype)
-  --slow-delay DUR        how long a "slow" fault waits (default 60s)
-  --fault-oauth           let faults hit the /oauth routes too
-  --rate-limit N/DUR      requests per token per window (default 5000/5m; "off" disables)
-  --token-ttl DUR         lifetime of OAuth access tokens (default 24h)
-  --max-window DUR        longest heartrate/ring_battery_level range per request
-                          (default 30d; Go durations or Nd)
-  --date-semantics LIST   end_date semantics per collection, e.g. sleep=inclusive,all=exclusive
-                          (default: exclusive for daily_activity, sleep, workout; inclusive elsewhere)
-  --scopes LIST           scopes of the static tokens (default: all)
-  --lapsed                answer 403 on v2 data routes (membership ended)
-  --v1-retired            answer 404 on every /v1 route
-  --no-gzip               never gzip responses
-  --verbose               log one line per request (never a token)
+const sandboxNotes = `Control routes for tests (no token): POST /_sandbox/advance?days=N,
+POST /_sandbox/revise?user=N&day=DATE, GET /_sandbox/stats, GET /_sandbox/info.
 
-Control routes for tests (no token): POST /_sandbox/advance?days=N,
-POST /_sandbox/revise?user=N&day=DATE, GET /_sandbox/stats, GET /_sandbox/info.`
+Exit status: 0 stopped by SIGINT or SIGTERM; 1 failed (say, the address is
+in use); 2 bad usage.`
 
 // sandboxFlags are the parsed sandbox command line.
 type sandboxFlags struct {
@@ -58,84 +36,115 @@ type sandboxFlags struct {
 	verbose bool
 }
 
-func parseSandboxFlags(args []string) (sandboxFlags, error) {
+// sandboxArgs are the sandbox flags that become options once checked.
+type sandboxArgs struct {
+	since, until, rate, maxWindow, semantics string
+	faults, scopes                           listFlag
+}
+
+// sandboxCommand is 'ouraexport sandbox'.
+func sandboxCommand(s Streams) *cobra.Command {
+	var (
+		f sandboxFlags
+		a sandboxArgs
+	)
+	c := &cobra.Command{
+		Use:               "sandbox [flags]",
+		Short:             "serve a local emulator of the Oura API (v2, v1, OAuth2) with synthetic histories",
+		Long:              sandboxLong,
+		Annotations:       map[string]string{NotesAnnotation: sandboxNotes},
+		Args:              noArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := f.check(a); err != nil {
+				return err
+			}
+			return serveSandbox(c.Context(), f, s)
+		},
+	}
+	f.register(c.Flags(), &a)
+	return c
+}
+
+// register defines the sandbox flags in fs: the options in f, the rest in a.
+func (f *sandboxFlags) register(fs *pflag.FlagSet, a *sandboxArgs) {
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8765", "listen address (default 127.0.0.1:8765; port 0 picks a free port)")
+	fs.IntVar(&f.opts.Users, "users", sandbox.DefaultUsers, "number of users (default 3)")
+	fs.StringVar(&a.since, "since", "", "first day of the history (default: --until minus 5 years)")
+	fs.StringVar(&a.until, "until", "", "last day of the history, the sandbox's \"today\" (default: today, UTC)")
+	fs.Int64Var(&f.opts.Seed, "seed", 0, "seed of the synthetic truth (default 0); same seed, same bytes")
+	fs.IntVar(&f.opts.PageSize, "page-size", 0, "page size of every list route (default 100 documents, 10000 rows\n"+
+		"for heartrate and ring_battery_level)")
+	fs.DurationVar(&f.opts.Latency, "latency", 0, "delay before each answer, e.g. 50ms (default 0)")
+	fs.Float64Var(&f.opts.FaultRate, "fault-rate", 0, "share of requests that get a fault, 0..1 (default 0)")
+	fs.Var(&a.faults, "faults", "fault kinds to draw from (default 500,502,503,reset,truncate;\n"+
+		"also slow,html,malformed,loop,duplicate,wrongtype)")
+	fs.DurationVar(&f.opts.SlowDelay, "slow-delay", sandbox.DefaultSlowDelay, "how long a \"slow\" fault waits (default 60s)")
+	fs.BoolVar(&f.opts.FaultOAuth, "fault-oauth", false, "let faults hit the /oauth routes too")
+	fs.StringVar(&a.rate, "rate-limit", "", "requests per token per window (default 5000/5m; \"off\" disables)")
+	fs.DurationVar(&f.opts.TokenTTL, "token-ttl", sandbox.DefaultTokenTTL, "lifetime of OAuth access tokens (default 24h)")
+	fs.StringVar(&a.maxWindow, "max-window", "", "longest heartrate/ring_battery_level range per request\n"+
+		"(default 30d; Go durations or Nd)")
+	fs.StringVar(&a.semantics, "date-semantics", "", "end_date semantics per collection, e.g. sleep=inclusive,all=exclusive\n"+
+		"(default: exclusive for daily_activity, sleep, workout; inclusive elsewhere)")
+	fs.Var(&a.scopes, "scopes", "scopes of the static tokens (default: all)")
+	fs.BoolVar(&f.opts.Lapsed, "lapsed", false, "answer 403 on v2 data routes (membership ended)")
+	fs.BoolVar(&f.opts.V1Retired, "v1-retired", false, "answer 404 on every /v1 route")
+	fs.BoolVar(&f.opts.NoGzip, "no-gzip", false, "never gzip responses")
+	fs.BoolVar(&f.verbose, "verbose", false, "log one line per request (never a token)")
+	flagArgs(fs, "addr=HOST:PORT", "users=N", "since=DATE", "until=DATE", "seed=N", "page-size=N", "latency=DUR",
+		"fault-rate=F", "faults=LIST", "slow-delay=DUR", "rate-limit=N/DUR", "token-ttl=DUR", "max-window=DUR",
+		"date-semantics=LIST", "scopes=LIST")
+}
+
+// check reads the flags in a into f's options and checks them.
+func (f *sandboxFlags) check(a sandboxArgs) error {
 	const cmd = "sandbox"
-	var f sandboxFlags
-	var since, until, rate, maxWindow, semantics string
-	var faults, scopes listFlag
-	fs := newFlagSet(cmd)
-	fs.StringVar(&f.addr, "addr", "127.0.0.1:8765", "")
-	fs.IntVar(&f.opts.Users, "users", sandbox.DefaultUsers, "")
-	fs.StringVar(&since, "since", "", "")
-	fs.StringVar(&until, "until", "", "")
-	fs.Int64Var(&f.opts.Seed, "seed", 0, "")
-	fs.IntVar(&f.opts.PageSize, "page-size", 0, "")
-	fs.DurationVar(&f.opts.Latency, "latency", 0, "")
-	fs.Float64Var(&f.opts.FaultRate, "fault-rate", 0, "")
-	fs.Var(&faults, "faults", "")
-	fs.DurationVar(&f.opts.SlowDelay, "slow-delay", sandbox.DefaultSlowDelay, "")
-	fs.BoolVar(&f.opts.FaultOAuth, "fault-oauth", false, "")
-	fs.StringVar(&rate, "rate-limit", "", "")
-	fs.DurationVar(&f.opts.TokenTTL, "token-ttl", sandbox.DefaultTokenTTL, "")
-	fs.StringVar(&maxWindow, "max-window", "", "")
-	fs.StringVar(&semantics, "date-semantics", "", "")
-	fs.Var(&scopes, "scopes", "")
-	fs.BoolVar(&f.opts.Lapsed, "lapsed", false, "")
-	fs.BoolVar(&f.opts.V1Retired, "v1-retired", false, "")
-	fs.BoolVar(&f.opts.NoGzip, "no-gzip", false, "")
-	fs.BoolVar(&f.verbose, "verbose", false, "")
-	pos, err := parseFlags(cmd, fs, args)
-	if err != nil {
-		return f, err
-	}
-	if err := noArgs(cmd, pos); err != nil {
-		return f, err
-	}
 	if f.opts.Users < 1 {
-		return f, usagef(cmd, "--users %d: want at least 1", f.opts.Users)
+		return usagef(cmd, "--users %d: want at least 1", f.opts.Users)
 	}
 	for _, d := range []struct {
 		name, val string
 		dst       *sandbox.Date
-	}{{"since", since, &f.opts.Since}, {"until", until, &f.opts.Until}} {
+	}{{"since", a.since, &f.opts.Since}, {"until", a.until, &f.opts.Until}} {
 		if d.val == "" {
 			continue
 		}
 		v, err := sandbox.ParseDate(d.val)
 		if err != nil {
-			return f, usagef(cmd, "--%s: %v", d.name, err)
+			return usagef(cmd, "--%s: %v", d.name, err)
 		}
 		*d.dst = v
 	}
-	if rate != "" {
-		n, w, err := parseRate(rate)
+	if a.rate != "" {
+		n, w, err := parseRate(a.rate)
 		if err != nil {
-			return f, usagef(cmd, "--rate-limit %q: %v", rate, err)
+			return usagef(cmd, "--rate-limit %q: %v", a.rate, err)
 		}
 		f.opts.RateLimit, f.opts.RateWindow = n, w
 	}
-	if maxWindow != "" {
-		d, err := parseDays(maxWindow)
+	if a.maxWindow != "" {
+		d, err := parseDays(a.maxWindow)
 		if err != nil || d <= 0 {
-			return f, usagef(cmd, "--max-window %q: want a positive duration such as 720h or 30d", maxWindow)
+			return usagef(cmd, "--max-window %q: want a positive duration such as 720h or 30d", a.maxWindow)
 		}
 		f.opts.MaxWindow = d
 	}
-	if semantics != "" {
-		m, err := sandbox.ParseDateSemantics(semantics)
+	if a.semantics != "" {
+		m, err := sandbox.ParseDateSemantics(a.semantics)
 		if err != nil {
-			return f, usagef(cmd, "--date-semantics: %v", err)
+			return usagef(cmd, "--date-semantics: %v", err)
 		}
 		f.opts.DateSemantics = m
 	}
-	f.opts.Faults = faults
-	if scopes != nil {
-		f.opts.Scopes = scopes
+	f.opts.Faults = a.faults
+	if a.scopes != nil {
+		f.opts.Scopes = a.scopes
 	}
 	if err := f.opts.Validate(); err != nil {
-		return f, usagef(cmd, "%v", err)
+		return usagef(cmd, "%v", err)
 	}
-	return f, nil
+	return nil
 }
 
 // parseRate reads N/DUR ("5000/5m"); "off" or "0" disables the limit.
@@ -174,11 +183,8 @@ func parseDays(s string) (time.Duration, error) {
 	return d, nil
 }
 
-func runSandbox(ctx context.Context, args []string, s Streams) error {
-	f, err := parseSandboxFlags(args)
-	if err != nil {
-		return err
-	}
+// serveSandbox serves the sandbox f describes until ctx is done.
+func serveSandbox(ctx context.Context, f sandboxFlags, s Streams) error {
 	if f.verbose {
 		f.opts.Logger = slog.New(slog.NewTextHandler(s.Err, nil))
 	}

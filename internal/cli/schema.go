@@ -1,42 +1,52 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/spf13/cobra"
+
 	"github.com/ouraexport/ouraexport/schema"
 )
 
-const schemaUsage = `Usage: ouraexport schema [--json] [TABLE]...
-
-Describe the unified tables the export writes: every column with its type,
+const schemaLong = `Describe the unified tables the export writes: every column with its type,
 unit, time zone, meaning, and the Oura API v2 (and v1) field it comes from.
-With TABLE names (or v2 collection names), describe only those tables.
+With TABLE names (or v2 collection names), describe only those tables.`
 
-Flags:
-  --json   print the description as JSON (schema_version, conventions,
-           tables with their key, parent, partition column and columns)`
+const schemaNotes = `Exit status: 0 done; 2 bad usage (a TABLE that does not exist).`
+
+// schemaCommand is 'ouraexport schema'.
+func schemaCommand(s Streams) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:               "schema [--json] [TABLE]...",
+		Short:             "describe the unified tables: columns, types, units, time zones and source fields",
+		Long:              schemaLong,
+		Annotations:       map[string]string{NotesAnnotation: schemaNotes},
+		Args:              cobra.ArbitraryArgs,
+		ValidArgsFunction: completeTables,
+		RunE: func(c *cobra.Command, names []string) error {
+			return runSchema(asJSON, names, s)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the description as JSON (schema_version, conventions,\n"+
+		"tables with their key, parent, partition column and columns)")
+	return c
+}
 
 // schemaWidth is the width the text description wraps at.
 const schemaWidth = 100
 
-func runSchema(ctx context.Context, args []string, s Streams) error {
-	fs := newFlagSet("schema")
-	asJSON := fs.Bool("json", false, "print JSON")
-	names, err := parseFlags("schema", fs, args)
-	if err != nil {
-		return err
-	}
+func runSchema(asJSON bool, names []string, s Streams) error {
 	tables, err := selectTables(names)
 	if err != nil {
 		return err
 	}
 	d := schema.Describe(tables...)
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(s.Out)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/spf13/cobra"
+
 	"github.com/ouraexport/ouraexport/internal/crypt"
 	"github.com/ouraexport/ouraexport/sinks"
 
@@ -15,9 +17,7 @@ import (
 	_ "github.com/ouraexport/ouraexport/sinks/parquet"
 )
 
-const verifyUsage = `Usage: ouraexport verify [--s3-endpoint URL] [--identity FILE | --passphrase-file FILE] PATH
-
-Re-hashes and re-reads every file of an export and reconciles it with the
+const verifyLong = `Re-hashes and re-reads every file of an export and reconciles it with the
 manifest. PATH is an export folder (the --out of export, holding
 MANIFEST.json), a single archive (.zip, checked against the manifest.json
 inside it), a cohort folder (the --out of export --accounts: every
@@ -31,26 +31,35 @@ Each problem is printed on a line of its own, naming the file.
 
 An encrypted archive (.zip.age) is always checked against its size and
 SHA-256 in MANIFEST.json; given its key it is also decrypted (as it is read,
-never to disk) and every entry inside is checked.
+never to disk) and every entry inside is checked.`
 
-Flags:
-  --s3-endpoint URL     S3-compatible endpoint for s3:// paths
-  --identity FILE       age identity file that opens encrypted archives; repeatable
-  --passphrase-file F   file whose first line is the archive's passphrase
-
-Exit status: 0 if everything checks out, 1 if there is any problem, 2 if
+const verifyNotes = `Exit status: 0 if everything checks out, 1 if there is any problem, 2 if
 PATH is not an export.`
 
-func runVerify(ctx context.Context, args []string, s Streams) error {
-	flags := newFlagSet("verify")
-	var endpoint string
-	flags.StringVar(&endpoint, "s3-endpoint", "", "")
-	var keys identityFlags
-	keys.register(flags)
-	pos, err := parseFlags("verify", flags, args)
-	if err != nil {
-		return err
+// verifyCommand is 'ouraexport verify'.
+func verifyCommand(s Streams) *cobra.Command {
+	var (
+		endpoint string
+		keys     identityFlags
+	)
+	c := &cobra.Command{
+		Use:               "verify [--s3-endpoint URL] [--identity FILE | --passphrase-file FILE] PATH",
+		Short:             "re-hash and re-read an export or archive and reconcile it with its manifest",
+		Long:              verifyLong,
+		Annotations:       map[string]string{NotesAnnotation: verifyNotes},
+		Args:              cobra.ArbitraryArgs,
+		ValidArgsFunction: completeOnePath,
+		RunE: func(c *cobra.Command, args []string) error {
+			return runVerify(c.Context(), endpoint, keys, args, s)
+		},
 	}
+	c.Flags().StringVar(&endpoint, "s3-endpoint", "", "S3-compatible endpoint for s3:// paths")
+	keys.register(c.Flags())
+	flagArgs(c.Flags(), "s3-endpoint=URL")
+	return c
+}
+
+func runVerify(ctx context.Context, endpoint string, keys identityFlags, pos []string, s Streams) error {
 	ids, err := keys.identities()
 	if err != nil {
 		return err

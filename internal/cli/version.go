@@ -1,10 +1,12 @@
 package cli
 
 import (
-	"context"
 	"fmt"
+	"io"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/spf13/cobra"
 )
 
 // Version is the release version, set at build time with
@@ -22,15 +24,22 @@ func version() string {
 	return Version
 }
 
-func runVersion(ctx context.Context, args []string, s Streams) error {
-	fs := newFlagSet("version")
-	pos, err := parseFlags("version", fs, args)
-	if err != nil {
-		return err
+// versionLine is what 'ouraexport version' and --version print.
+func versionLine() string {
+	return fmt.Sprintf("ouraexport %s (%s, %s/%s)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+// versionCommand is 'ouraexport version'.
+func versionCommand(s Streams) *cobra.Command {
+	return &cobra.Command{
+		Use:               "version",
+		Short:             "print the version",
+		Long:              "Prints the version of ouraexport, the Go release it was built with, and the platform.",
+		Args:              noArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(*cobra.Command, []string) error {
+			_, err := io.WriteString(s.Out, versionLine())
+			return err
+		},
 	}
-	if err := noArgs("version", pos); err != nil {
-		return err
-	}
-	fmt.Fprintf(s.Out, "ouraexport %s (%s, %s/%s)\n", version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	return nil
 }

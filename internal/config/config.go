@@ -4,10 +4,9 @@
 //
 // The file is $XDG_CONFIG_HOME/ouraexport/config.toml (os.UserConfigDir;
 // config.json is read instead when only it exists), $OURAEXPORT_CONFIG, or
-// the file a command's --config names. It holds key = value lines in a
-// strict subset of TOML (or one JSON object); an unknown key, a value of
-// the wrong type or a construct outside the subset is an error naming the
-// line, never ignored.
+// the file a command's --config names. It is TOML (decoded by go-toml) or
+// one JSON object of settings; an unknown key or a value of the wrong type
+// is an error naming the key and its line, never ignored.
 //
 // A setting's value comes from, in order: the command-line flag, the
 // setting's environment variable (Key.Env: OURAEXPORT_<KEY>, or the
@@ -18,7 +17,6 @@ package config
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -27,6 +25,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/spf13/pflag"
 )
 
 // EnvPath is the environment variable that names the config file.
@@ -113,7 +113,7 @@ func parse(path string, data []byte) (*Config, error) {
 	if strings.EqualFold(filepath.Ext(path), ".json") {
 		entries, err = parseJSON(data)
 	} else {
-		entries, err = parseTOML(data)
+		entries, err = decodeTOML(data)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
@@ -131,60 +131,6 @@ func parse(path string, data []byte) (*Config, error) {
 		c.settings[e.key] = s
 	}
 	return c, nil
-}
-
-// check matches an entry to its key and converts its value.
-func check(e entry) (setting, error) {
-	k, ok := lookupKey(e.key)
-	if !ok {
-		msg := fmt.Sprintf("unknown key %q", e.key)
-		if s := suggest(e.key); s != "" {
-			msg += fmt.Sprintf(" (did you mean %q?)", s)
-		}
-		return setting{}, errors.New(msg)
-	}
-	s := setting{key: k, line: e.line}
-	wrong := func() (setting, error) {
-		return setting{}, fmt.Errorf("%s must be %s, not %s", k.Name, k.Kind, e.kind)
-	}
-	switch k.Kind {
-	case String:
-		if e.kind != rawString && e.kind != rawDate {
-			return wrong()
-		}
-		s.vals = []string{e.s}
-	case Int:
-		if e.kind != rawInt {
-			return wrong()
-		}
-		s.vals = []string{strconv.FormatInt(e.i, 10)}
-	case Bool:
-		if e.kind != rawBool {
-			return wrong()
-		}
-		s.vals = []string{strconv.FormatBool(e.b)}
-	case List:
-		switch e.kind {
-		case rawArray:
-			s.vals = e.arr
-		case rawString:
-			s.vals = splitList(e.s)
-		default:
-			return wrong()
-		}
-	}
-	return s, nil
-}
-
-// splitList splits a comma-separated list, dropping empty items.
-func splitList(v string) []string {
-	out := []string{}
-	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // checkMode refuses a file that holds a secret and that others may read.
@@ -260,20 +206,20 @@ func (c *Config) lookup(name string) (vals []string, src string, ok bool) {
 	return s.vals, src, true
 }
 
-// ApplyFlags gives every flag of fs that the command line did not set the
-// value of its setting (flag --a-b reads setting a_b) from the environment
-// or the file, so that a flag beats the environment, which beats the file,
-// which beats the flag's default. Settings named in except are left out
-// (say, the API URL when --sandbox is given). A list from the file is set
-// item by item; from the environment as one comma-separated value. A
-// value the flag refuses is an error naming where it came from.
-func (c *Config) ApplyFlags(fs *flag.FlagSet, except ...string) error {
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+// ApplyFlags gives every flag of fs that the command line did not set
+// (whose Changed is false) the value of its setting (flag --a-b reads
+// setting a_b) from the environment or the file, so that a flag beats the
+// environment, which beats the file, which beats the flag's default.
+// Settings named in except are left out (say, the API URL when --sandbox
+// is given). A list from the file is set item by item; from the
+// environment as one comma-separated value. A value the flag refuses is an
+// error naming where it came from. The flags it sets keep Changed false:
+// Changed still says what the command line gave.
+func (c *Config) ApplyFlags(fs *pflag.FlagSet, except ...string) error {
 	var err error
-	fs.VisitAll(func(f *flag.Flag) {
+	fs.VisitAll(func(f *pflag.Flag) {
 		name := strings.ReplaceAll(f.Name, "-", "_")
-		if err != nil || given[f.Name] || slices.Contains(except, name) {
+		if err != nil || f.Changed || slices.Contains(except, name) {
 			return
 		}
 		k, known := lookupKey(name)
@@ -285,11 +231,24 @@ func (c *Config) ApplyFlags(fs *flag.FlagSet, except ...string) error {
 			return
 		}
 		for _, v := range vals {
-			if serr := fs.Set(f.Name, v); serr != nil {
-				err = fmt.Errorf("%s: %s %q: %w", src, name, v, serr)
+			if serr := f.Value.Set(v); serr != nil {
+				err = fmt.Errorf("%s: %s %q: %s", src, name, v, refusal(serr))
 				return
 			}
 		}
 	})
 	return err
+}
+
+// refusal is what a flag's error says about a value, without the parser's
+// name (strconv.ParseInt: parsing "x": invalid syntax).
+func refusal(err error) string {
+	var ne *strconv.NumError
+	switch {
+	case errors.As(err, &ne) && errors.Is(ne.Err, strconv.ErrRange):
+		return "out of range"
+	case errors.As(err, &ne):
+		return "not a number"
+	}
+	return err.Error()
 }

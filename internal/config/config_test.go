@@ -1,13 +1,14 @@
 package config
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 )
 
 func TestParseTOML(t *testing.T) {
@@ -59,47 +60,81 @@ func mustKey(t *testing.T, name string) Key {
 	return k
 }
 
+// TestParseTOMLValid: TOML that the old hand-written subset refused and
+// go-toml decodes, read as the settings it names.
+func TestParseTOMLValid(t *testing.T) {
+	for _, tc := range []struct{ name, src, key, want string }{
+		{"quoted key", "\"out\" = \"x\"\n", "out", "x"},
+		{"hex", "workers = 0x10\n", "workers", "16"},
+		{"multi-line string", "out = \"\"\"\nabc\"\"\"\n", "out", "abc"},
+		{"multi-line literal", "out = '''a\\b'''\n", "out", `a\b`},
+		{"array of one line", "scopes = [ ]\n", "scopes", ""},
+		{"crlf", "quiet = true\r\nworkers = 3\r\n", "workers", "3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parse("c.toml", []byte(tc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv(mustKey(t, tc.key).Env, "")
+			if got, ok := c.Lookup(tc.key); !ok || got != tc.want {
+				t.Errorf("Lookup(%q) = %q, %v; want %q", tc.key, got, ok, tc.want)
+			}
+		})
+	}
+}
+
 func TestParseTOMLErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, src, want string
 	}{
-		{"unknown key", "wokers = 4\n", `line 1: unknown key "wokers" (did you mean "workers"?)`},
+		// Our mapping: keys and the types of their values.
+		{"unknown key", "wokers = 4\n", `c.toml: line 1: unknown key "wokers" (did you mean "workers"?)`},
 		{"unknown key far", "colour = \"red\"\n", `unknown key "colour"`},
+		{"unknown key later", "out = \"x\"\n\n# c\nworkres = 2\n", `line 4: unknown key "workres" (did you mean "workers"?)`},
 		{"plural", "formats = [\"csv\"]\n", `did you mean "format"`},
-		{"table", "out = \"x\"\n[export]\n", "line 2: tables ([section]) are not supported"},
-		{"dotted", "a.b = 1\n", "dotted keys"},
-		{"quoted key", "\"out\" = \"x\"\n", "quoted keys are not supported"},
-		{"duplicate", "out = \"a\"\nout = \"b\"\n", `line 2: "out" is already set on line 1`},
-		{"missing value", "out =\n", "line 1: out: the value is missing"},
-		{"missing equals", "out \"x\"\n", "expected = after"},
-		{"unquoted string", "out = data\n", "strings are written in quotes"},
-		{"float", "workers = 1.5\n", "fractional numbers"},
-		{"hex", "workers = 0x10\n", "decimal"},
-		{"leading zero", "workers = 08\n", "leading zeros"},
-		{"bad underscore", "workers = 1__0\n", "not a value"},
-		{"datetime", "since = 2024-01-01T00:00:00Z\n", "date-times are not supported"},
-		{"datetime space", "since = 2024-01-01 10:00:00\n", "date-times are not supported"},
-		{"wrong kind int", "workers = \"4\"\n", "workers must be an integer, not a string"},
+		{"table", "out = \"x\"\n[export]\nout = \"y\"\n", `line 2: unknown key "export"`},
+		{"array table", "[[out]]\n", "line 1: out must be a string, not an array"},
+		{"table of a key", "workers = 2\n[out]\n", "line 2: out must be a string, not a table"},
+		{"dotted", "a.b = 1\n", `line 1: unknown key "a"`},
+		{"dotted known", "out.dir = \"x\"\n", "out must be a string, not a table"},
+		{"inline table", "out = {a = 1}\n", "line 1: out must be a string, not a table"},
+		{"float", "workers = 1.5\n", "workers must be an integer, not a fractional number"},
+		{"datetime", "since = 2024-01-01T00:00:00Z\n", "since must be a string, not a date-time"},
+		{"datetime space", "since = 2024-01-01 10:00:00\n", "since must be a string, not a date-time"},
+		{"time", "since = 10:00:00\n", "since must be a string, not a time of day"},
+		{"date for an integer", "workers = 2024-01-01\n", "workers must be an integer, not a date"},
+		{"wrong kind int", "workers = \"4\"\n", "line 1: workers must be an integer, not a string"},
 		{"wrong kind bool", "quiet = 1\n", "quiet must be true or false, not an integer"},
 		{"wrong kind string", "out = 4\n", "out must be a string, not an integer"},
-		{"array of ints", "format = [1, 2]\n", "arrays hold quoted strings only"},
-		{"array unclosed", "format = [\"csv\"\n", "the array is not closed"},
-		{"array no comma", "format = [\"csv\" \"x\"]\n", "expected , or ]"},
+		{"wrong kind list", "format = true\n", "format must be a list of strings, not a boolean"},
+		{"array of ints", "format = [1, 2]\n", "format must be a list of strings: the array holds an integer"},
 		{"array for string", "out = [\"a\"]\n", "out must be a string, not an array"},
-		{"unclosed string", "out = \"abc\n", "not closed on its line"},
-		{"multiline string", "out = \"\"\"abc\"\"\"\n", "multi-line strings"},
-		{"bad escape", "out = \"a\\qb\"\n", `unknown escape \q`},
-		{"trailing text", "out = \"a\" b\n", "after the value"},
-		{"inline table", "out = {a = 1}\n", "inline tables"},
-		{"control char", "out = \"a\x01b\"\n", "control character"},
-		{"not utf8", "out = \"\xff\"\n", "not UTF-8"},
-		{"two on a line", "out = \"a\" workers = 2\n", "after the value"},
-		{"out of range", "workers = 99999999999999999999\n", "out of range"},
+		// go-toml's syntax errors, with their line and column.
+		{"duplicate", "out = \"a\"\nout = \"b\"\n", "line 2, column 1: key out is already defined"},
+		{"missing value", "out =\n", "line 1, column 6: unexpected character"},
+		{"missing equals", "out \"x\"\n", "line 1, column 5: expected '=' after key"},
+		{"unquoted string", "out = data\n", "line 1, column 7: unexpected character U+0064 'd' at start of value"},
+		{"leading zero", "workers = 08\n", "leading zeroes"},
+		{"bad underscore", "workers = 1__0\n", "underscores"},
+		{"array unclosed", "format = [\"csv\"\n", "line 1"},
+		{"array no comma", "format = [\"csv\" \"x\"]\n", "line 1"},
+		{"unclosed string", "out = \"abc\n", "basic strings cannot have new lines"},
+		{"bad escape", "out = \"a\\qb\"\n", "invalid escape character U+0071 'q'"},
+		{"trailing text", "out = \"a\" b\n", "expected newline"},
+		{"control char", "out = \"a\x01b\"\n", "control characters"},
+		{"not utf8", "out = \"\xff\"\n", "UTF-8"},
+		{"two on a line", "out = \"a\" workers = 2\n", "expected newline"},
+		{"out of range", "workers = 99999999999999999999\n", "64-bit"},
+		{"third line", "out = \"a\"\nquiet = true\nworkers = ]\n", "line 3, column 11"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parse("c.toml", []byte(tc.src))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %v, want an error containing %q", err, tc.want)
+			}
+			if err != nil && !strings.HasPrefix(err.Error(), "config c.toml: line ") {
+				t.Errorf("error %q does not start with the file and line", err)
 			}
 		})
 	}
@@ -136,7 +171,7 @@ func TestParseJSON(t *testing.T) {
 }
 
 // newFlags returns a flag set shaped like the export command's.
-func newFlags() (*flag.FlagSet, *struct {
+func newFlags() (*pflag.FlagSet, *struct {
 	out     string
 	workers int
 	quiet   bool
@@ -150,7 +185,7 @@ func newFlags() (*flag.FlagSet, *struct {
 		format  []string
 		apiURL  string
 	}{}
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("export", pflag.ContinueOnError)
 	fs.StringVar(&v.out, "out", "./oura-export", "")
 	fs.IntVar(&v.workers, "workers", 4, "")
 	fs.BoolVar(&v.quiet, "quiet", false, "")
@@ -317,7 +352,7 @@ func TestSecretNeedsPrivateFile(t *testing.T) {
 		t.Errorf("client_secret with $OURA_CLIENT_SECRET = %q", v)
 	}
 	// A secret is never applied to a flag.
-	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
 	secret := fs.String("client-secret", "", "")
 	if err := c.ApplyFlags(fs); err != nil || *secret != "" {
 		t.Errorf("ApplyFlags set --client-secret (%v)", err)
@@ -334,24 +369,43 @@ func TestKeysDocumented(t *testing.T) {
 	}
 }
 
-func FuzzParseTOML(f *testing.F) {
+// FuzzDecodeTOML feeds arbitrary files through go-toml and our mapping of
+// what it decodes: every top-level key is one entry, on the line where it
+// is first named, and check judges each without a panic, a setting taking
+// one value unless it is a list. An error is one line naming a line.
+func FuzzDecodeTOML(f *testing.F) {
 	for _, s := range []string{
 		"out = \"x\"\n", "format = ['a', \"b\",]\n# c\n", "workers = -1_000\n", "since = 2024-02-29\n",
 		"quiet = false # x\r\n", "[t]\n", "a = \"\\u00e9\\U0001F600\"\n", "format = [\n]\n",
+		"out.a = 1\n\"out\".b = 2\n", "x = 1\n[out]\nworkers = 2\n[[format]]\n", "'' = 1\n\"\" = 2\n",
+		"workers = 0x7fffffffffffffff\n", "since = 1979-05-27T07:32:00-08:00\n", "out = {a = [1, {b = 2}]}\n",
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		entries, err := parseTOML(data)
+		entries, err := decodeTOML(data)
 		if err != nil {
+			if msg := err.Error(); strings.ContainsAny(msg, "\r\n") || len(data) <= maxFile && !strings.HasPrefix(msg, "line ") {
+				t.Fatalf("error %q", msg)
+			}
 			return
 		}
 		seen := map[string]bool{}
 		for _, e := range entries {
-			if e.key == "" || seen[e.key] || e.line < 1 {
+			if seen[e.key] || e.line < 1 {
 				t.Fatalf("bad entry %+v", e)
 			}
 			seen[e.key] = true
+			s, err := check(e)
+			if err != nil {
+				if strings.ContainsAny(err.Error(), "\r\n") {
+					t.Fatalf("error %q", err)
+				}
+				continue
+			}
+			if s.key.Kind != List && len(s.vals) != 1 {
+				t.Fatalf("%s holds %q", s.key.Name, s.vals)
+			}
 		}
 	})
 }
@@ -375,7 +429,7 @@ func FuzzParseJSON(f *testing.F) {
 			}
 			seen[e.key] = true
 			// Every entry the parser accepts is checked against the keys
-			// without a panic.
+			// without a panic, as the ones of TOML files are.
 			_, _ = check(e)
 		}
 	})

@@ -1,10 +1,11 @@
 package config
 
 import (
-	"flag"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 )
 
 // listFlag collects the items of a repeated flag.
@@ -12,9 +13,10 @@ type listFlag []string
 
 func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+func (l *listFlag) Type() string       { return "LIST" }
 
 // FuzzParse feeds arbitrary config files, as TOML and as JSON, through the
-// whole of parse (syntax, keys, kinds). An error is one line naming the
+// whole of parse (go-toml or encoding/json, then our keys and kinds). An error is one line naming the
 // file; a config that parses applies to the command's flags without an
 // error, each flag taking its setting's value, and never sets a secret.
 func FuzzParse(f *testing.F) {
@@ -50,7 +52,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		fs := flag.NewFlagSet("export", flag.ContinueOnError)
+		fs := pflag.NewFlagSet("export", pflag.ContinueOnError)
 		for _, k := range keys {
 			name := strings.ReplaceAll(k.Name, "_", "-")
 			switch k.Kind {
@@ -89,6 +91,6 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-func flagValue(fs *flag.FlagSet, name string) string {
+func flagValue(fs *pflag.FlagSet, name string) string {
 	return fs.Lookup(strings.ReplaceAll(name, "_", "-")).Value.String()
 }

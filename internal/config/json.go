@@ -56,6 +56,7 @@ func parseJSON(src []byte) ([]entry, error) {
 	return out, nil
 }
 
+// jsonValue decodes one value into the types decodeTOML gives check.
 func jsonValue(key string, raw json.RawMessage) (entry, error) {
 	e := entry{key: key}
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -65,25 +66,21 @@ func jsonValue(key string, raw json.RawMessage) (entry, error) {
 		return e, err
 	}
 	switch x := v.(type) {
-	case string:
-		e.kind, e.s = rawString, x
-	case bool:
-		e.kind, e.b = rawBool, x
+	case string, bool:
+		e.val = x
 	case json.Number:
 		n, err := strconv.ParseInt(x.String(), 10, 64)
 		if err != nil {
 			return e, fmt.Errorf("%s is not an integer", x)
 		}
-		e.kind, e.i = rawInt, n
+		e.val = n
 	case []any:
-		e.kind, e.arr = rawArray, []string{}
 		for _, item := range x {
-			s, ok := item.(string)
-			if !ok {
+			if _, ok := item.(string); !ok {
 				return e, errors.New("arrays hold strings only")
 			}
-			e.arr = append(e.arr, s)
 		}
+		e.val = x
 	case nil:
 		return e, errors.New("null is not a value: leave the key out")
 	default:

@@ -3,6 +3,8 @@ package config
 import (
 	"sort"
 	"strings"
+
+	"github.com/ouraexport/ouraexport/internal/suggest"
 )
 
 // Kind is the type of a setting's value.
@@ -100,40 +102,12 @@ func lookupKey(name string) (Key, bool) {
 	return Key{}, false
 }
 
-// suggest returns the known key closest to name, "" if none is close.
-func suggest(name string) string {
-	n := strings.ReplaceAll(strings.ToLower(name), "-", "_")
-	best, bestD := "", 3
+// closestKey returns the known key closest to name, "" if none is close.
+func closestKey(name string) string {
 	names := make([]string, 0, len(keys))
 	for _, k := range keys {
 		names = append(names, k.Name)
 	}
 	sort.Strings(names)
-	for _, k := range names {
-		if d := distance(n, k); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	return best
-}
-
-// distance is the Levenshtein distance of a and b (bytes).
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return suggest.Closest(strings.ReplaceAll(strings.ToLower(name), "-", "_"), names, 3)
 }
