@@ -44,6 +44,8 @@ type AccountOptions struct {
 	// Registry is every collection the store may hold (see Options.Registry).
 	Registry    *Registry
 	ToolVersion string
+	// After writes more files into the export (see Options.After).
+	After AfterFunc
 }
 
 // ErrClient marks client options that cannot make a client (an API URL
@@ -120,5 +122,5 @@ func ExportAccount(ctx context.Context, o AccountOptions) (*Result, error) {
 		}
 		outs = append(outs, sk)
 	}
-	return Export(ctx, Options{Fetch: fetch, Sinks: outs, Root: root, Tables: tables, ToolVersion: o.ToolVersion, Registry: o.Registry})
+	return Export(ctx, Options{Fetch: fetch, Sinks: outs, Root: root, Tables: tables, ToolVersion: o.ToolVersion, Registry: o.Registry, After: o.After})
 }

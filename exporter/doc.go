@@ -43,9 +43,10 @@
 // with it. Every row carries its origin.
 //
 // Export runs fetch and build and commits the sinks and MANIFEST.json only
-// when all is written; ExportAccount is the whole sequence for one account
-// (store, client, dry run, a sink per format), which the export command,
-// cohorts, object-store outputs and watch share. The collections a build may
+// when all is written (an AfterFunc, the CLI's report, may add files
+// between the two, which the manifest lists); ExportAccount is the whole
+// sequence for one account (store, client, dry run, a sink per format),
+// which the export command, cohorts, object-store outputs and watch share. The collections a build may
 // meet in the store come from a Registry passed in explicitly (built by
 // internal/catalog); V2Collections derives the v2 ones from the schema.
 //

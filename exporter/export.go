@@ -37,7 +37,17 @@ type Options struct {
 	// stored documents of those not fetched this run (v1 after its
 	// retirement, imported files) are merged into the outputs. Required.
 	Registry *Registry
+	// After, when set, is called once every sink has committed and before
+	// MANIFEST.json is written (see AfterFunc).
+	After AfterFunc
 }
+
+// AfterFunc writes more files into an export once its sinks have
+// committed (its report): it gets the export's root, the files the sinks
+// published and the meta, and returns the files it published through root,
+// which MANIFEST.json then lists too. When it fails, the manifest is still
+// written, listing the sinks' files, and the export returns its error.
+type AfterFunc func(ctx context.Context, root sinks.Dir, files []sinks.File, meta sinks.Meta) ([]sinks.File, error)
 
 // Result is what an export did.
 type Result struct {
@@ -262,7 +272,7 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 		meta.Incomplete = append(meta.Incomplete, f.Collection.Name)
 	}
 	meta.Notes = append(meta.Notes, driftNotes(res, o.Sinks)...)
-	if err := commit(ctx, o.Sinks, o.Root, meta, res); err != nil {
+	if err := commit(ctx, o.Sinks, o.Root, meta, res, o.After); err != nil {
 		return res, err
 	}
 	res.Elapsed = time.Since(start)
@@ -316,8 +326,9 @@ func (b *Builder) lowerSources(reg *Registry, fetched, later []*Collection) erro
 	return b.Imports(imports)
 }
 
-// commit commits every sink and writes the manifest.
-func commit(ctx context.Context, outs []sinks.Sink, root sinks.Dir, meta sinks.Meta, res *Result) error {
+// commit commits every sink, calls after, and writes the manifest. An
+// error of after is returned once the manifest of the sinks' files is written.
+func commit(ctx context.Context, outs []sinks.Sink, root sinks.Dir, meta sinks.Meta, res *Result, after AfterFunc) error {
 	for _, s := range outs {
 		files, err := s.Commit(ctx, meta)
 		if err != nil {
@@ -325,12 +336,21 @@ func commit(ctx context.Context, outs []sinks.Sink, root sinks.Dir, meta sinks.M
 		}
 		res.Files = append(res.Files, files...)
 	}
+	var afterErr error
+	if after != nil {
+		more, err := after(ctx, root, slices.Clone(res.Files), meta)
+		if err != nil {
+			afterErr = err
+		} else {
+			res.Files = append(res.Files, more...)
+		}
+	}
 	sort.Slice(res.Files, func(i, j int) bool { return res.Files[i].Path < res.Files[j].Path })
 	if err := sinks.WriteManifest(root, sinks.NewManifest(meta, res.Files)); err != nil {
 		return fmt.Errorf("write manifest: %w", err)
 	}
 	res.Meta = meta
-	return nil
+	return afterErr
 }
 
 // probeAPIs asks each API other than v2 once, with its first collection
@@ -438,6 +458,8 @@ type RebuildOptions struct {
 	// Incomplete names what the outputs lack (sinks.Meta.Incomplete): the
 	// files an import skipped.
 	Incomplete []string
+	// After is called as Options.After is.
+	After AfterFunc
 }
 
 // Rebuild writes the outputs from the store alone, without asking any
@@ -510,7 +532,7 @@ func Rebuild(ctx context.Context, o RebuildOptions) (*Result, error) {
 	if meta.Sources, err = sources(o.Store, nil, o.Collections, o.Store.State.APIURL, res.Docs); err != nil {
 		return res, err
 	}
-	if err := commit(ctx, o.Sinks, o.Root, meta, res); err != nil {
+	if err := commit(ctx, o.Sinks, o.Root, meta, res, o.After); err != nil {
 		return res, err
 	}
 	res.Elapsed = time.Since(start)

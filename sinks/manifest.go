@@ -146,3 +146,7 @@ func ReadManifest(root Dir) (Manifest, error) {
 	}
 	return m, nil
 }
+
+// ReportName is the name of an export's report (written by internal/report)
+// at the root of the export folder, beside MANIFEST.json.
+const ReportName = "report.html"

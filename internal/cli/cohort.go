@@ -21,6 +21,7 @@ import (
 	"github.com/ouraexport/ouraexport/internal/auth"
 	"github.com/ouraexport/ouraexport/internal/cohort"
 	"github.com/ouraexport/ouraexport/internal/oura"
+	"github.com/ouraexport/ouraexport/internal/report"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
 	"github.com/ouraexport/ouraexport/sinks"
 	"github.com/ouraexport/ouraexport/sinks/s3"
@@ -143,6 +144,19 @@ func runCohort(ctx context.Context, o exportOptions, s Streams) error {
 			printCohortSummary(s.Out, log, o, res)
 		}
 	}
+	if res != nil && res.Manifest.Version > 0 && !o.noReport {
+		// The index links every participant's report, all shards' alike.
+		ix, ierr := cohortIndex(out.root, cohortTitle(o.out))
+		if ierr == nil {
+			_, ierr = report.WriteIndex(out.root, ix)
+		}
+		if ierr != nil {
+			return fmt.Errorf("the cohort is exported and its manifest written, but its index page (report.html) could not be: %w; write it with 'ouraexport report %s'", ierr, o.out)
+		}
+		if o.open && !s3.IsURL(o.out) {
+			openWritten(s.Err, filepath.Join(o.out, report.Name))
+		}
+	}
 	switch {
 	case err == nil:
 		return nil
@@ -154,6 +168,18 @@ func runCohort(ctx context.Context, o exportOptions, s Streams) error {
 		return err
 	}
 	return describeExportError(err)
+}
+
+// cohortTitle names a cohort by its folder.
+func cohortTitle(out string) string {
+	if s3.IsURL(out) {
+		return out
+	}
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return out
+	}
+	return filepath.Base(abs)
 }
 
 // allUnauthorized reports whether every participant failed on a rejected token.

@@ -17,10 +17,12 @@ import (
 	"github.com/ouraexport/ouraexport/internal/auth"
 	"github.com/ouraexport/ouraexport/internal/config"
 	"github.com/ouraexport/ouraexport/internal/oura"
+	"github.com/ouraexport/ouraexport/internal/report"
 	"github.com/ouraexport/ouraexport/internal/sandbox"
 	"github.com/ouraexport/ouraexport/internal/scope"
 	"github.com/ouraexport/ouraexport/schema"
 	"github.com/ouraexport/ouraexport/sinks"
+	"github.com/ouraexport/ouraexport/sinks/s3"
 )
 
 // DefaultAPIURL is Oura's API server.
@@ -47,6 +49,8 @@ type exportOptions struct {
 	cohort      cohortFlags
 	timeout     time.Duration // per request attempt; 0 is the client's default
 	encrypt     encryptFlags
+	noReport    bool // --no-report: no report.html
+	open        bool // --open: open report.html when done
 }
 
 func runExport(ctx context.Context, o exportOptions, s Streams) error {
@@ -100,7 +104,17 @@ func (o *exportOptions) account(base string, reg *exporter.Registry, colls []*ex
 		OpenSink:    o.encrypt.open,
 		Registry:    reg,
 		ToolVersion: version(),
+		After:       o.report(),
 	}
+}
+
+// report returns the hook that writes report.html into every export, nil
+// with --no-report.
+func (o *exportOptions) report() exporter.AfterFunc {
+	if o.noReport {
+		return nil
+	}
+	return report.After(nil)
 }
 
 // exportInto runs one account's export from the API at base into t: plan,
@@ -141,6 +155,9 @@ func exportInto(ctx context.Context, o exportOptions, s Streams, log *slog.Logge
 	case o.dryRun || res == nil:
 		return describeExportError(err)
 	}
+	if errors.Is(err, report.ErrNotWritten) {
+		return reportNotWritten(t.state, err)
+	}
 	if err != nil && !errors.Is(err, exporter.ErrPartial) {
 		if res.Fetch != nil && errors.Is(err, exporter.ErrNothing) {
 			return nothingExported(res)
@@ -154,10 +171,26 @@ func exportInto(ctx context.Context, o exportOptions, s Streams, log *slog.Logge
 	if !o.quiet {
 		printSummary(s.Out, log, o, res)
 	}
+	if o.open && !s3.IsURL(o.out) {
+		openWritten(s.Err, filepath.Join(o.out, report.Name))
+	}
 	if errors.Is(err, exporter.ErrPartial) {
 		return partialError(res)
 	}
 	return nil
+}
+
+// reportNotWritten is the error of an export whose outputs and manifest
+// are complete but whose report could not be written.
+func reportNotWritten(out string, err error) error {
+	return fmt.Errorf("the export is complete and MANIFEST.json lists its files, but %w; write it again with 'ouraexport report %s'", err, out)
+}
+
+// openWritten opens a report just written, saying so when it cannot.
+func openWritten(w io.Writer, path string) {
+	if err := openReport(path); err != nil {
+		fmt.Fprintf(w, "could not open a browser (%v): open %s yourself\n", err, path)
+	}
 }
 
 // source returns the API base URL and token source: the built-in sandbox,

@@ -84,6 +84,8 @@ func (f *exportFlags) register(fs *pflag.FlagSet) {
 		"login's scopes unlock, and stop")
 	fs.DurationVar(&o.timeout, "request-timeout", 0, "give up on one request attempt after DUR and retry (default 2m)")
 	o.encrypt.register(fs)
+	fs.BoolVar(&o.noReport, "no-report", false, "do not write report.html (see 'ouraexport help report')")
+	fs.BoolVar(&o.open, "open", false, "open report.html in your browser when the export is done")
 	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json (default text)")
 	fs.StringVar(&f.config, "config", "", "settings file (default <config folder>/ouraexport/config.toml);\n"+
@@ -211,6 +213,9 @@ func (o *exportOptions) validate() error {
 	}
 	if o.timeout < 0 {
 		return usagef(cmd, "--request-timeout %s is negative", o.timeout)
+	}
+	if o.open && o.noReport {
+		return usagef(cmd, "--open opens report.html, which --no-report leaves out; choose one")
 	}
 	return o.encrypt.validate(cmd, o.formats, o.cohort.wanted(o.out))
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ouraexport/ouraexport/exporter"
 	"github.com/ouraexport/ouraexport/internal/catalog"
+	"github.com/ouraexport/ouraexport/internal/report"
 	"github.com/ouraexport/ouraexport/schema"
 	"github.com/ouraexport/ouraexport/sinks"
 	"github.com/ouraexport/ouraexport/v1compat/importer"
@@ -59,6 +60,8 @@ type importOptions struct {
 	logFormat string
 	keep      bool // --keep-unrecognised
 	keys      identityFlags
+	noReport  bool
+	open      bool
 }
 
 // importFlags are the import command line as given.
@@ -96,6 +99,8 @@ func (f *importFlags) register(fs *pflag.FlagSet) {
 	fs.Var(&f.formats, "format", "parquet,csv,archive (default: all three)")
 	fs.StringVar(&f.partition, "partition", "", "write Parquet and CSV as Hive datasets partitioned by year")
 	fs.BoolVar(&o.keep, "keep-unrecognised", false, "keep files of no kind ouraexport reads whole in the archive")
+	fs.BoolVar(&o.noReport, "no-report", false, "do not write report.html (see 'ouraexport help report')")
+	fs.BoolVar(&o.open, "open", false, "open report.html in your browser when the import is done")
 	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json (default text)")
 	o.keys.register(fs)
@@ -131,6 +136,9 @@ func (f *importFlags) options(pos []string) (importOptions, error) {
 	}
 	if o.out == "" {
 		return o, usagef(cmd, "--out is empty")
+	}
+	if o.open && o.noReport {
+		return o, usagef(cmd, "--open opens report.html, which --no-report leaves out; choose one")
 	}
 	out, _ := filepath.Abs(o.out)
 	for _, f := range o.files {
@@ -219,8 +227,15 @@ func runImport(ctx context.Context, o importOptions, s Streams) error {
 			incomplete = append(incomplete, f.File)
 		}
 	}
+	var after exporter.AfterFunc
+	if !o.noReport {
+		after = report.After(nil)
+	}
 	built, err := exporter.Rebuild(ctx, exporter.RebuildOptions{Store: st, Collections: allCollections(), Sinks: outs, Root: root,
-		Tables: tables, ToolVersion: version(), Notes: notes, Incomplete: incomplete})
+		Tables: tables, ToolVersion: version(), Notes: notes, Incomplete: incomplete, After: after})
+	if errors.Is(err, report.ErrNotWritten) {
+		return reportNotWritten(o.out, err)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("interrupted: %w; the files read are stored in %s, run 'ouraexport import' again or any export to build the outputs",
@@ -234,6 +249,9 @@ func runImport(ctx context.Context, o importOptions, s Streams) error {
 	if o.logFormat == "json" && !o.quiet {
 		log.Info("import finished", "out", o.out, "files", len(res.Files), "documents", res.Docs(), "output_files", len(built.Files),
 			"skipped", len(res.Skipped()))
+	}
+	if o.open {
+		openWritten(s.Err, filepath.Join(o.out, report.Name))
 	}
 	return skippedError(res.Skipped())
 }

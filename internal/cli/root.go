@@ -62,6 +62,7 @@ func NewCommand(s Streams) *cobra.Command {
 		authCommand(s),
 		exportCommand(s),
 		importCommand(s),
+		reportCommand(s),
 		sandboxCommand(s),
 		schemaCommand(s),
 		specCommand(s),

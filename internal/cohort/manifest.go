@@ -1,11 +1,13 @@
 package cohort
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -177,3 +179,41 @@ func WriteManifest(root sinks.Dir, m Manifest) error {
 // ErrNotCohort is returned (wrapped, with sinks.ErrNotExport) for a folder
 // that holds no cohort manifest.
 var ErrNotCohort = errors.New("not an ouraexport cohort (no " + ManifestFolder + "/shard-*.json)")
+
+// Latest returns every participant of the cohort at root as the newest of
+// its shard manifests (_cohort/shard-*.json) records them, sorted by id. A
+// manifest that does not decode is an error.
+func Latest(root sinks.Dir) ([]Entry, error) {
+	names, err := root.Sub(ManifestFolder).List()
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", ManifestFolder, err)
+	}
+	latest := map[string]Entry{}
+	when := map[string]time.Time{}
+	for _, n := range names {
+		name := ManifestFolder + "/" + n
+		if !isManifestName(name) {
+			continue
+		}
+		rc, err := root.Open(name)
+		b, err := readLimited(rc, err)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		m, err := DecodeManifest(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		for _, e := range m.Participants {
+			if at, ok := when[e.ID]; !ok || m.CreatedAt.After(at) {
+				latest[e.ID], when[e.ID] = e, m.CreatedAt
+			}
+		}
+	}
+	out := make([]Entry, 0, len(latest))
+	for _, e := range latest {
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b Entry) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}

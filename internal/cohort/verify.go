@@ -101,6 +101,8 @@ func verify(ctx context.Context, t tree) (Report, error) {
 	for _, name := range names {
 		switch {
 		case isManifestName(name):
+		case name == sinks.ReportName:
+			// the cohort's index page, linking the participants' reports
 		case strings.HasSuffix(name, "/") && strings.HasPrefix(name, FolderPrefix):
 			folders[strings.TrimSuffix(name, "/")] = true
 		case strings.HasPrefix(name, ".") && !sinks.IsTemp(strings.TrimSuffix(name, "/")):

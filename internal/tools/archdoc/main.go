@@ -40,6 +40,7 @@ var rules = map[string][]string{
 	"internal/crypt":           nil,
 	"internal/jsonscan":        nil,
 	"internal/oura":            nil,
+	"internal/report":          {"schema", "sinks", "internal/crypt"},
 	"internal/sandbox":         nil,
 	"internal/scope":           nil,
 	"internal/suggest":         nil,
