@@ -35,16 +35,19 @@ type rawBatch struct {
 	size       int
 }
 
-// item is a unit of work for a sink: a batch or raw documents.
+// item is a unit of work for a sink: a batch, raw documents, or the
+// tables whose buffered rows to write out (sinks.Flusher).
 type item struct {
-	b   *shared
-	raw *rawBatch
+	b     *shared
+	raw   *rawBatch
+	flush []*schema.Table
 }
 
 type sinkWorker struct {
-	sink sinks.Sink
-	raw  sinks.RawSink
-	in   chan item
+	sink    sinks.Sink
+	raw     sinks.RawSink
+	flusher sinks.Flusher
+	in      chan item
 }
 
 const (
@@ -60,6 +63,7 @@ func newFanout(ctx context.Context, outs []sinks.Sink) *fanout {
 	for _, s := range outs {
 		w := &sinkWorker{sink: s, in: make(chan item, fanoutBatches)}
 		w.raw, _ = s.(sinks.RawSink)
+		w.flusher, _ = s.(sinks.Flusher)
 		f.outs = append(f.outs, w)
 		f.wg.Add(1)
 		go f.work(w)
@@ -72,9 +76,12 @@ func (f *fanout) work(w *sinkWorker) {
 	for it := range w.in {
 		if f.failed() == nil {
 			var err error
-			if it.b != nil {
+			switch {
+			case it.b != nil:
 				err = w.sink.Write(f.ctx, it.b.batch)
-			} else if w.raw != nil {
+			case it.flush != nil:
+				err = w.flusher.Flush(f.ctx, it.flush)
+			case w.raw != nil:
 				for _, d := range it.raw.docs {
 					if err = w.raw.WriteRaw(f.ctx, it.raw.collection, d); err != nil {
 						break
@@ -151,6 +158,19 @@ func (f *fanout) flushRaw(collection string) error {
 	for _, w := range f.outs {
 		if w.raw != nil {
 			w.in <- item{raw: rb}
+		}
+	}
+	return f.failed()
+}
+
+// flushTables asks the sinks that buffer rows to write out those of tables.
+func (f *fanout) flushTables(tables []*schema.Table) error {
+	if len(tables) == 0 {
+		return f.failed()
+	}
+	for _, w := range f.outs {
+		if w.flusher != nil {
+			w.in <- item{flush: tables}
 		}
 	}
 	return f.failed()

@@ -284,7 +284,7 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 	}
 	res.Since = f.since
 
-	f.q = newQueue(ctx)
+	f.q = newQueue(ctx, rankJob)
 	var first []*job
 	for _, c := range o.Collections {
 		switch c.Kind {

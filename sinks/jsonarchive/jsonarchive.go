@@ -146,18 +146,19 @@ func (s *Sink) Write(ctx context.Context, b *schema.Batch) error {
 	if err != nil {
 		return err
 	}
-	n := b.Len()
-	for lo := 0; lo < n; {
-		s.buf = s.buf[:0]
-		hi := lo
-		for hi < n && len(s.buf) < chunkSize {
-			s.buf = appendRecord(s.buf, tab.keys, b, hi)
-			hi++
+	// Records go straight into the entry's text, which is handed on in
+	// chunks cut after the record that fills one: where chunks end (and so
+	// the deflated bytes) depends on the table's rows alone, not on how
+	// they were batched.
+	e := tab.entry
+	for r := range b.Len() {
+		e.pending = appendRecord(e.pending, tab.keys, b, r)
+		e.records++
+		if len(e.pending) >= chunkSize {
+			if err := e.handOn(s.spool); err != nil {
+				return s.life.Fail(fmt.Errorf("archive: %w", err))
+			}
 		}
-		if err := tab.entry.add(s.spool, s.buf, int64(hi-lo)); err != nil {
-			return s.life.Fail(fmt.Errorf("archive: %w", err))
-		}
-		lo = hi
 	}
 	return nil
 }
