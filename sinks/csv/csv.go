@@ -56,6 +56,7 @@ type Sink struct {
 	order  []*table
 	runs   []sinks.Run // scratch for partitioning
 	buf    []byte      // formatted rows not yet written
+	stamps text.Stamps // the last day written
 }
 
 var _ sinks.Sink = (*Sink)(nil)
@@ -155,7 +156,7 @@ func (s *Sink) writeRows(ctx context.Context, tab *table, p sinks.Partition, b *
 		return err
 	}
 	for r := lo; r < hi; r++ {
-		s.buf = appendRow(s.buf, b, r)
+		s.buf = appendRow(s.buf, &s.stamps, b, r)
 		if len(s.buf) >= flushAt || r == hi-1 {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("csv: %w", err)
@@ -171,7 +172,7 @@ func (s *Sink) writeRows(ctx context.Context, tab *table, p sinks.Partition, b *
 }
 
 // appendRow appends row r of b as one CSV record.
-func appendRow(dst []byte, b *schema.Batch, r int) []byte {
+func appendRow(dst []byte, st *text.Stamps, b *schema.Batch, r int) []byte {
 	for c := range b.Cols {
 		if c > 0 {
 			dst = append(dst, ',')
@@ -182,9 +183,9 @@ func appendRow(dst []byte, b *schema.Batch, r int) []byte {
 		}
 		switch v.Type {
 		case schema.Date:
-			dst = text.AppendDate(dst, v.Int[r])
+			dst = st.AppendDate(dst, v.Int[r])
 		case schema.Timestamp:
-			dst = text.AppendTimestamp(dst, v.Int[r])
+			dst = st.AppendTimestamp(dst, v.Int[r])
 		case schema.Int:
 			dst = strconv.AppendInt(dst, v.Int[r], 10)
 		case schema.Float:

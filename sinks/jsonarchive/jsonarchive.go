@@ -75,6 +75,7 @@ type Sink struct {
 	raw    map[string]*entry // by collection
 	spool  *spool
 	buf    []byte
+	stamps text.Stamps      // the last day written
 	fw     sinks.FileWriter // the archive, during Commit
 	to     []age.Recipient  // encrypt the archive to these (NewEncrypted)
 }
@@ -152,7 +153,7 @@ func (s *Sink) Write(ctx context.Context, b *schema.Batch) error {
 	// they were batched.
 	e := tab.entry
 	for r := range b.Len() {
-		e.pending = appendRecord(e.pending, tab.keys, b, r)
+		e.pending = appendRecord(e.pending, &s.stamps, tab.keys, b, r)
 		e.records++
 		if len(e.pending) >= chunkSize {
 			if err := e.handOn(s.spool); err != nil {
@@ -164,7 +165,7 @@ func (s *Sink) Write(ctx context.Context, b *schema.Batch) error {
 }
 
 // appendRecord appends row r of b as one JSON object and a line feed.
-func appendRecord(dst []byte, keys [][]byte, b *schema.Batch, r int) []byte {
+func appendRecord(dst []byte, st *text.Stamps, keys [][]byte, b *schema.Batch, r int) []byte {
 	for c := range b.Cols {
 		dst = append(dst, keys[c]...)
 		v := &b.Cols[c]
@@ -175,11 +176,11 @@ func appendRecord(dst []byte, keys [][]byte, b *schema.Batch, r int) []byte {
 		switch v.Type {
 		case schema.Date:
 			dst = append(dst, '"')
-			dst = text.AppendDate(dst, v.Int[r])
+			dst = st.AppendDate(dst, v.Int[r])
 			dst = append(dst, '"')
 		case schema.Timestamp:
 			dst = append(dst, '"')
-			dst = text.AppendTimestamp(dst, v.Int[r])
+			dst = st.AppendTimestamp(dst, v.Int[r])
 			dst = append(dst, '"')
 		case schema.Int:
 			dst = strconv.AppendInt(dst, v.Int[r], 10)
@@ -215,16 +216,16 @@ func (s *Sink) WriteRaw(ctx context.Context, collection string, doc []byte) erro
 	if err := ctx.Err(); err != nil {
 		return s.life.Fail(fmt.Errorf("archive: %w", err))
 	}
-	if !sinks.ValidName(collection) {
-		return s.life.Fail(fmt.Errorf("archive: collection name %q is not a valid file name", collection))
+	e := s.raw[collection]
+	if e == nil {
+		if !sinks.ValidName(collection) {
+			return s.life.Fail(fmt.Errorf("archive: collection name %q is not a valid file name", collection))
+		}
+		e = newEntry("raw/" + collection + ".ndjson")
+		s.raw[collection] = e
 	}
 	if !json.Valid(doc) {
 		return s.life.Fail(fmt.Errorf("archive: a %s document is not valid JSON", collection))
-	}
-	e := s.raw[collection]
-	if e == nil {
-		e = newEntry("raw/" + collection + ".ndjson")
-		s.raw[collection] = e
 	}
 	line := doc
 	if slices.Contains(doc, '\n') || slices.Contains(doc, '\r') {

@@ -46,6 +46,9 @@ import (
 	"github.com/ouraexport/ouraexport/sinks/internal/state"
 )
 
+// errDictionary is a dictionary arrow-go did not take as given.
+var errDictionary = errors.New("parquet: the column writer changed the dictionary")
+
 // Ext is the extension of the files the sink writes.
 const Ext = ".parquet"
 
@@ -65,6 +68,7 @@ type Sink struct {
 	order  []*table
 	runs   []sinks.Run        // scratch for partitioning
 	values []pq.ByteArray     // scratch for string columns
+	dict   dictScratch        // scratch for string columns written by index
 	parts  map[*part]struct{} // every part not yet published, for the budget
 }
 
@@ -316,6 +320,11 @@ func (s *Sink) writeColumn(cw file.ColumnChunkWriter, rb *rowBuffer, ci int) err
 		case *file.BooleanColumnChunkWriter:
 			_, err = w.WriteBatch(cc.bools, defs, nil)
 		case *file.ByteArrayColumnChunkWriter:
+			if len(rb.chunks) > 0 && c == rb.chunks[0] {
+				if done, err := s.writeByIndex(w, rb, ci); done || err != nil {
+					return err
+				}
+			}
 			s.values = s.values[:0]
 			off := 0
 			for _, n := range cc.lens {

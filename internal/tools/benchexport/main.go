@@ -16,6 +16,8 @@
 //	go run ./internal/tools/benchexport -years 5 -latency 100ms -workers 4 -runs 3
 //
 // Run it on an idle machine: wall times are only as quiet as the machine.
+// With BENCHEXPORT_CPUPROFILE=FILE in the environment, the rebuilds write a
+// CPU profile of the build alone to FILE.
 package main
 
 import (
@@ -32,6 +34,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,24 +51,25 @@ import (
 )
 
 type options struct {
-	years   int
-	until   string
-	latency time.Duration
-	workers int
-	runs    int
-	formats string
-	bin     string
-	cores   int
-	perSink bool
-	keep    string
-	seed    int
+	years       int
+	until       string
+	latency     time.Duration
+	workers     int
+	runs        int
+	formats     string
+	bin         string
+	cores       int
+	perSink     bool
+	keep        string
+	rebuildOnly string
+	seed        int
 }
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "-rebuild" {
+	if len(os.Args) > 1 && os.Args[1] == "-child-rebuild" {
 		// A child process: rebuild the outputs of a store (build CPU alone).
 		if err := rebuild(os.Args[2:]); err != nil {
-			fmt.Fprintln(os.Stderr, "benchexport -rebuild:", err)
+			fmt.Fprintln(os.Stderr, "benchexport -child-rebuild:", err)
 			os.Exit(1)
 		}
 		return
@@ -81,6 +85,7 @@ func main() {
 	flag.IntVar(&o.cores, "cores", runtime.NumCPU(), "cores, for the build floor")
 	flag.BoolVar(&o.perSink, "sinks", false, "also rebuild with each format alone (and none), for the CPU of each sink")
 	flag.StringVar(&o.keep, "keep", "", "keep the last run's export in this folder")
+	flag.StringVar(&o.rebuildOnly, "rebuild", "", "only rebuild the export kept in this folder (-keep), -runs times")
 	flag.IntVar(&o.seed, "seed", 7, "seed of the sandbox's history")
 	flag.Parse()
 	if err := bench(o); err != nil {
@@ -113,6 +118,18 @@ type result struct {
 }
 
 func bench(o options) error {
+	if o.rebuildOnly != "" {
+		// The build alone, from a kept export's store: for profiling and
+		// comparing CPU without a server.
+		for i := range o.runs {
+			u, err := rebuildOnce(o.rebuildOnly, o.formats)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("rebuild %d: wall %.2f s, cpu %.2f s, rss %.1f MiB\n", i+1, u.wall.Seconds(), u.cpu.Seconds(), mib(u.rss))
+		}
+		return nil
+	}
 	tmp, err := os.MkdirTemp("", "benchexport")
 	if err != nil {
 		return err
@@ -271,7 +288,7 @@ func rebuildOnce(out, formats string) (usage, error) {
 		return usage{}, err
 	}
 	defer os.RemoveAll(dst)
-	cmd := exec.Command(self, "-rebuild", filepath.Join(out, exporter.StoreDir), dst, formats)
+	cmd := exec.Command(self, "-child-rebuild", filepath.Join(out, exporter.StoreDir), dst, formats)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
@@ -286,6 +303,18 @@ func rebuild(args []string) error {
 		return errors.New("want STORE OUT FORMATS")
 	}
 	debug.SetMemoryLimit(128 << 20) // as the command does (main.go)
+	if p := os.Getenv("BENCHEXPORT_CPUPROFILE"); p != "" {
+		// A profile of the build alone: go tool pprof -top FILE.
+		f, err := os.Create(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	st, err := exporter.OpenStore(args[0])
 	if err != nil {
 		return err

@@ -116,7 +116,12 @@ func appendYear(dst []byte, y int64) []byte {
 // 2024-03-01T06:30:00Z, 2024-03-01T06:30:00.25Z, 2024-03-01T06:30:00.000001Z.
 func AppendTimestamp(dst []byte, micros int64) []byte {
 	days, rem := SplitMicros(micros)
-	dst = AppendDate(dst, days)
+	return appendClock(AppendDate(dst, days), rem)
+}
+
+// appendClock appends the time of day of rem microseconds after midnight
+// ("T06:30:00.25Z") to a date.
+func appendClock(dst []byte, rem int64) []byte {
 	secs := rem / microsPerSecond
 	frac := rem % microsPerSecond
 	h, m, s := secs/3600, secs/60%60, secs%60
@@ -135,6 +140,37 @@ func AppendTimestamp(dst []byte, micros int64) []byte {
 		dst = append(dst, digits[:n]...)
 	}
 	return append(dst, 'Z')
+}
+
+// Stamps writes dates and instants as AppendDate and AppendTimestamp do,
+// remembering the text of the last day it wrote: rows come in time order,
+// so most values share their day with the one before and skip the calendar
+// arithmetic. The zero value is ready to use; a Stamps is not safe for
+// concurrent use (a sink keeps its own).
+type Stamps struct {
+	day  int64
+	n    int // bytes of text; 0 until a day is remembered
+	text [12]byte
+}
+
+// AppendDate appends the date days after 1970-01-01, as AppendDate does.
+func (st *Stamps) AppendDate(dst []byte, days int64) []byte {
+	if st.n == 0 || days != st.day {
+		d := AppendDate(st.text[:0], days)
+		if len(d) > len(st.text) { // a year past 99999: not worth remembering
+			st.n = 0
+			return append(dst, d...)
+		}
+		st.day, st.n = days, len(d)
+	}
+	return append(dst, st.text[:st.n]...)
+}
+
+// AppendTimestamp appends an instant in microseconds since the epoch, as
+// AppendTimestamp does.
+func (st *Stamps) AppendTimestamp(dst []byte, micros int64) []byte {
+	days, rem := SplitMicros(micros)
+	return appendClock(st.AppendDate(dst, days), rem)
 }
 
 // The spellings of the floats that have no decimal form. Go's strconv,
