@@ -29,10 +29,11 @@ type shared struct {
 	refs  atomic.Int32
 }
 
+// rawBatch is raw documents of one collection, back to back in one buffer.
 type rawBatch struct {
 	collection string
-	docs       [][]byte
-	size       int
+	buf        []byte
+	ends       []int // where each document ends in buf
 }
 
 // item is a unit of work for a sink: a batch, raw documents, or the
@@ -82,10 +83,12 @@ func (f *fanout) work(w *sinkWorker) {
 			case it.flush != nil:
 				err = w.flusher.Flush(f.ctx, it.flush)
 			case w.raw != nil:
-				for _, d := range it.raw.docs {
-					if err = w.raw.WriteRaw(f.ctx, it.raw.collection, d); err != nil {
+				start := 0
+				for _, end := range it.raw.ends {
+					if err = w.raw.WriteRaw(f.ctx, it.raw.collection, it.raw.buf[start:end:end]); err != nil {
 						break
 					}
+					start = end
 				}
 			}
 			if err != nil {
@@ -138,12 +141,12 @@ func (f *fanout) writeRaw(collection string, doc []byte) error {
 	}
 	rb := f.rawBuf[collection]
 	if rb == nil {
-		rb = &rawBatch{collection: collection}
+		rb = &rawBatch{collection: collection, buf: make([]byte, 0, 64<<10)}
 		f.rawBuf[collection] = rb
 	}
-	rb.docs = append(rb.docs, append([]byte(nil), doc...))
-	rb.size += len(doc)
-	if rb.size >= rawFlushBytes {
+	rb.buf = append(rb.buf, doc...)
+	rb.ends = append(rb.ends, len(rb.buf))
+	if len(rb.buf) >= rawFlushBytes {
 		return f.flushRaw(collection)
 	}
 	return nil
@@ -151,7 +154,7 @@ func (f *fanout) writeRaw(collection string, doc []byte) error {
 
 func (f *fanout) flushRaw(collection string) error {
 	rb := f.rawBuf[collection]
-	if rb == nil || len(rb.docs) == 0 {
+	if rb == nil || len(rb.ends) == 0 {
 		return nil
 	}
 	delete(f.rawBuf, collection)

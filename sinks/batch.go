@@ -1,13 +1,13 @@
 package sinks
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
 	"unicode/utf8"
 
 	"github.com/ouraexport/ouraexport/schema"
+	"github.com/ouraexport/ouraexport/sinks/internal/text"
 )
 
 // Limits of Date values: Parquet stores a DATE in 32 bits.
@@ -91,7 +91,7 @@ func checkValues(t *schema.Table, c *schema.Column, v *schema.Vector) error {
 			if !v.Valid[r] || (any && s == checked) {
 				continue
 			}
-			if !json.Valid([]byte(s)) {
+			if !text.ValidJSON(s) {
 				return fmt.Errorf("batch of table %s: row %d: column %s is not valid JSON", t.Name, r, c.Name)
 			}
 			checked, any = s, true

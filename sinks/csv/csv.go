@@ -26,7 +26,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -187,7 +186,7 @@ func appendRow(dst []byte, st *text.Stamps, b *schema.Batch, r int) []byte {
 		case schema.Timestamp:
 			dst = st.AppendTimestamp(dst, v.Int[r])
 		case schema.Int:
-			dst = strconv.AppendInt(dst, v.Int[r], 10)
+			dst = text.AppendInt(dst, v.Int[r])
 		case schema.Float:
 			dst = text.AppendFloat(dst, v.Float[r])
 		case schema.Bool:

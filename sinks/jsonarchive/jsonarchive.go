@@ -28,13 +28,11 @@ import (
 	"archive/zip"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -183,7 +181,7 @@ func appendRecord(dst []byte, st *text.Stamps, keys [][]byte, b *schema.Batch, r
 			dst = st.AppendTimestamp(dst, v.Int[r])
 			dst = append(dst, '"')
 		case schema.Int:
-			dst = strconv.AppendInt(dst, v.Int[r], 10)
+			dst = text.AppendInt(dst, v.Int[r])
 		case schema.Float:
 			f := v.Float[r]
 			if f-f != 0 { // NaN or ±Inf: no JSON number form
@@ -224,7 +222,7 @@ func (s *Sink) WriteRaw(ctx context.Context, collection string, doc []byte) erro
 		e = newEntry("raw/" + collection + ".ndjson")
 		s.raw[collection] = e
 	}
-	if !json.Valid(doc) {
+	if !text.ValidJSON(doc) {
 		return s.life.Fail(fmt.Errorf("archive: a %s document is not valid JSON", collection))
 	}
 	line := doc

@@ -173,6 +173,33 @@ func (st *Stamps) AppendTimestamp(dst []byte, micros int64) []byte {
 	return appendClock(st.AppendDate(dst, days), rem)
 }
 
+// smallInts holds the decimal text of 0 to 9999, four bytes each with
+// leading zeros: sample numbers, heart rates and counts are small, and
+// copying their text is cheaper than dividing them out.
+var smallInts = func() (t [10000][4]byte) {
+	for i := range t {
+		t[i] = [4]byte{byte('0' + i/1000), byte('0' + i/100%10), byte('0' + i/10%10), byte('0' + i%10)}
+	}
+	return t
+}()
+
+// AppendInt appends the decimal text of n, as strconv.AppendInt(dst, n, 10) does.
+func AppendInt(dst []byte, n int64) []byte {
+	if n < 0 || n >= 10000 {
+		return strconv.AppendInt(dst, n, 10)
+	}
+	d := &smallInts[n]
+	switch {
+	case n >= 1000:
+		return append(dst, d[:]...)
+	case n >= 100:
+		return append(dst, d[1:]...)
+	case n >= 10:
+		return append(dst, d[2:]...)
+	}
+	return append(dst, d[3])
+}
+
 // The spellings of the floats that have no decimal form. Go's strconv,
 // Python's float(), pandas, polars and DuckDB all read them back.
 const (

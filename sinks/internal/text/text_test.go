@@ -213,3 +213,11 @@ func TestStamps(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendInt(t *testing.T) {
+	for _, n := range []int64{0, 1, 9, 10, 99, 100, 999, 1000, 9999, 10000, -1, -10000, 1 << 62, -1 << 63, 1<<63 - 1} {
+		if got, want := string(AppendInt([]byte("x"), n)), "x"+strconv.FormatInt(n, 10); got != want {
+			t.Errorf("%d: got %s, want %s", n, got, want)
+		}
+	}
+}
