@@ -56,6 +56,7 @@ type Sink struct {
 	runs   []sinks.Run // scratch for partitioning
 	buf    []byte      // formatted rows not yet written
 	stamps text.Stamps // the last day written
+	recent text.Recent // the last string of each column
 }
 
 var _ sinks.Sink = (*Sink)(nil)
@@ -155,7 +156,7 @@ func (s *Sink) writeRows(ctx context.Context, tab *table, p sinks.Partition, b *
 		return err
 	}
 	for r := lo; r < hi; r++ {
-		s.buf = appendRow(s.buf, &s.stamps, b, r)
+		s.buf = appendRow(s.buf, &s.stamps, &s.recent, b, r)
 		if len(s.buf) >= flushAt || r == hi-1 {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("csv: %w", err)
@@ -171,7 +172,7 @@ func (s *Sink) writeRows(ctx context.Context, tab *table, p sinks.Partition, b *
 }
 
 // appendRow appends row r of b as one CSV record.
-func appendRow(dst []byte, st *text.Stamps, b *schema.Batch, r int) []byte {
+func appendRow(dst []byte, st *text.Stamps, rc *text.Recent, b *schema.Batch, r int) []byte {
 	for c := range b.Cols {
 		if c > 0 {
 			dst = append(dst, ',')
@@ -191,7 +192,9 @@ func appendRow(dst []byte, st *text.Stamps, b *schema.Batch, r int) []byte {
 			dst = text.AppendFloat(dst, v.Float[r])
 		case schema.Bool:
 			dst = text.AppendBool(dst, v.Bool[r])
-		case schema.String, schema.JSON:
+		case schema.String:
+			dst = rc.Append(dst, c, v.Str[r], appendField)
+		case schema.JSON:
 			dst = appendField(dst, v.Str[r])
 		}
 	}

@@ -74,6 +74,7 @@ type Sink struct {
 	spool  *spool
 	buf    []byte
 	stamps text.Stamps      // the last day written
+	recent text.Recent      // the last string of each column
 	fw     sinks.FileWriter // the archive, during Commit
 	to     []age.Recipient  // encrypt the archive to these (NewEncrypted)
 }
@@ -151,7 +152,7 @@ func (s *Sink) Write(ctx context.Context, b *schema.Batch) error {
 	// they were batched.
 	e := tab.entry
 	for r := range b.Len() {
-		e.pending = appendRecord(e.pending, &s.stamps, tab.keys, b, r)
+		e.pending = appendRecord(e.pending, &s.stamps, &s.recent, tab.keys, b, r)
 		e.records++
 		if len(e.pending) >= chunkSize {
 			if err := e.handOn(s.spool); err != nil {
@@ -163,7 +164,7 @@ func (s *Sink) Write(ctx context.Context, b *schema.Batch) error {
 }
 
 // appendRecord appends row r of b as one JSON object and a line feed.
-func appendRecord(dst []byte, st *text.Stamps, keys [][]byte, b *schema.Batch, r int) []byte {
+func appendRecord(dst []byte, st *text.Stamps, rc *text.Recent, keys [][]byte, b *schema.Batch, r int) []byte {
 	for c := range b.Cols {
 		dst = append(dst, keys[c]...)
 		v := &b.Cols[c]
@@ -194,7 +195,7 @@ func appendRecord(dst []byte, st *text.Stamps, keys [][]byte, b *schema.Batch, r
 		case schema.Bool:
 			dst = text.AppendBool(dst, v.Bool[r])
 		case schema.String:
-			dst = text.AppendJSONString(dst, v.Str[r])
+			dst = rc.Append(dst, c, v.Str[r], text.AppendJSONString)
 		case schema.JSON:
 			dst = text.AppendCompactJSON(dst, v.Str[r])
 		}

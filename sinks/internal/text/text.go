@@ -324,3 +324,33 @@ func AppendCompactJSON(dst []byte, s string) []byte {
 	}
 	return append(dst, s[start:]...)
 }
+
+// Recent remembers, for each column, the last string written and its text,
+// so that a value repeated down a column (a sample's parent id, an origin,
+// a source) is copied rather than scanned and escaped again. The zero value
+// is ready to use; a Recent is not safe for concurrent use.
+type Recent struct {
+	strs []string
+	text [][]byte
+	set  []bool
+}
+
+// Append appends the text encode gives for s in column col, from memory
+// when col's last string was s. encode must always give the same text for
+// the same string.
+func (rc *Recent) Append(dst []byte, col int, s string, encode func([]byte, string) []byte) []byte {
+	if col >= len(rc.strs) {
+		n := col + 1
+		rc.strs = append(rc.strs, make([]string, n-len(rc.strs))...)
+		rc.text = append(rc.text, make([][]byte, n-len(rc.text))...)
+		rc.set = append(rc.set, make([]bool, n-len(rc.set))...)
+	}
+	if rc.set[col] && rc.strs[col] == s {
+		return append(dst, rc.text[col]...)
+	}
+	start := len(dst)
+	dst = encode(dst, s)
+	rc.strs[col], rc.set[col] = s, true
+	rc.text[col] = append(rc.text[col][:0], dst[start:]...)
+	return dst
+}

@@ -221,3 +221,22 @@ func TestAppendInt(t *testing.T) {
 		}
 	}
 }
+
+func TestRecent(t *testing.T) {
+	var rc Recent
+	calls := 0
+	enc := func(dst []byte, s string) []byte { calls++; return AppendJSONString(dst, s) }
+	var got []byte
+	for _, v := range []struct {
+		col int
+		s   string
+	}{{0, "a"}, {0, "a"}, {2, "a"}, {0, "b\""}, {0, "b\""}, {2, ""}, {2, ""}, {0, "a"}} {
+		got = rc.Append(got, v.col, v.s, enc)
+	}
+	if want := `"a""a""a""b\"""b\""""""` + `"a"`; string(got) != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if calls != 5 {
+		t.Errorf("%d encodings, want 5", calls)
+	}
+}
