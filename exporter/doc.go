@@ -28,7 +28,12 @@
 // function of the store alone: the same store always builds the same bytes,
 // a rebuild needs no server (Rebuild, for imports), and what the archive's
 // raw/ folder holds is what the API sent. A v2 collection is built as soon
-// as it is complete, while others are still fetching.
+// as it is complete, while others are still fetching (schedule.go): the
+// windows of the collections that take longest to build are fetched first,
+// and of the collections complete the largest is built first. Each output
+// file depends on its own table's rows alone (a Parquet row group ends by
+// its table's own budget, or where the engine flushes a collection it has
+// built: sinks.Flusher), so the build order changes no byte.
 //
 // Sources rank in the merge: API v2 first, then the retired API v1, then
 // imported files (newest import first). v2 rows are written as they come
