@@ -3,6 +3,7 @@ package exporter
 import (
 	"os"
 	"slices"
+	"time"
 )
 
 // The schedule of an export: fetching and building overlap, so an export
@@ -74,4 +75,35 @@ func largestFirst(st *Store, ready []*Collection) (*Collection, []*Collection) {
 	}
 	c := ready[best]
 	return c, slices.Delete(ready, best, best+1)
+}
+
+// seriesFrom plans the time series from day, the first day the first page
+// of daily activity (a document for every day the ring was worn) shows,
+// when nothing else dated the history: so that their lanes, the longest
+// chains of requests, start early instead of after every date collection.
+// It only guesses where to start: once the date collections are in, the
+// time series are extended back to the earliest day any of them showed, as
+// before, and a collection is built only once complete, so a wrong guess
+// costs a request or two, never a row or its order.
+func (f *fetcher) seriesFrom(day time.Time) {
+	f.mu.Lock()
+	if f.seriesPlanned || !f.hint.IsZero() || f.q == nil {
+		f.mu.Unlock()
+		return
+	}
+	f.seriesPlanned = true
+	f.hint = dayOf(day)
+	f.mu.Unlock()
+	js, err := f.planInstants(dayOf(day), time.Time{}, false)
+	if err != nil {
+		f.mu.Lock()
+		for _, c := range f.order {
+			if c.Kind == ByInstant && f.colls[c].res.Err == nil {
+				f.colls[c].res.Err = err
+			}
+		}
+		f.mu.Unlock()
+		return
+	}
+	f.add(js)
 }
