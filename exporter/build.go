@@ -200,12 +200,23 @@ func (b *Builder) Collection(c *Collection) error {
 	return b.finish(c)
 }
 
-// finish flushes what c left in the mapper and the raw documents.
+// finish flushes what c left in the mapper and the raw documents, and has
+// the sinks write out what they buffer of c's tables: every row of c is
+// written, so where a sink cuts its files there depends on c's rows alone.
 func (b *Builder) finish(c *Collection) error {
 	if err := b.mapper.Flush(); err != nil {
 		return fmt.Errorf("build %s: %w", c.Name, err)
 	}
-	return b.out.flushRaw(c.Name)
+	if err := b.out.flushRaw(c.Name); err != nil {
+		return err
+	}
+	var tables []*schema.Table
+	for _, t := range TablesOf(c) {
+		if b.wants(t) {
+			tables = append(tables, t)
+		}
+	}
+	return b.out.flushTables(tables)
 }
 
 // direct writes a v2 document: raw, then mapped straight into the outputs.

@@ -50,7 +50,7 @@ func (f *fetcher) maybeDone(c *Collection) {
 		// The date collections are in: extend the time series back to the
 		// earliest day they showed.
 		f.mu.Lock()
-		start := f.early
+		start, hint := f.early, f.hint
 		f.mu.Unlock()
 		if t := f.o.Store.State.Earliest; !t.IsZero() && (start.IsZero() || t.Before(start)) {
 			start = t
@@ -58,12 +58,12 @@ func (f *fetcher) maybeDone(c *Collection) {
 		var js []*job
 		var err error
 		switch {
-		case f.hint.IsZero():
+		case hint.IsZero():
 			js, err = f.planInstants(start, time.Time{}, true)
-		case !start.IsZero() && start.Before(f.hint):
-			js, err = f.planInstants(start, f.hint, true)
+		case !start.IsZero() && start.Before(hint):
+			js, err = f.planInstants(start, hint, true)
 		default:
-			js, err = f.planInstants(f.hint, f.hint, true) // nothing more: mark final
+			js, err = f.planInstants(hint, hint, true) // nothing more: mark final
 		}
 		if err != nil {
 			f.mu.Lock()

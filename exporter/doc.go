@@ -28,11 +28,16 @@
 // function of the store alone: the same store always builds the same bytes,
 // a rebuild needs no server (Rebuild, for imports), and what the archive's
 // raw/ folder holds is what the API sent. A v2 collection is built as soon
-// as it is complete, while others are still fetching. The fetch reaches
-// beyond the days asked for (margins for time zones and the server's
-// boundaries; Collection.Spread for v1's summary_date); the build keeps
-// exactly those days, by each row's day (days.go): a v2 document by its
-// key, rows of other sources one by one, child rows with their parent.
+// as it is complete, while others are still fetching (schedule.go): the
+// windows of the collections that take longest to build are fetched first,
+// and of the collections complete the largest is built first. Each output
+// file depends on its own table's rows alone (a Parquet row group ends by
+// its table's own budget, or where the engine flushes a collection it has
+// built: sinks.Flusher), so the build order changes no byte. The fetch
+// reaches beyond the days asked for (margins for time zones and the
+// server's boundaries; Collection.Spread for v1's summary_date); the build
+// keeps exactly those days, by each row's day (days.go): a v2 document by
+// its key, rows of other sources one by one, child rows with their parent.
 //
 // Sources rank in the merge: API v2 first, then the retired API v1, then
 // imported files (newest import first). v2 rows are written as they come

@@ -191,7 +191,31 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for c := range ready {
+		// Of the collections complete, build the largest first.
+		var waiting []*Collection
+		open := true
+		for open || len(waiting) > 0 {
+			if len(waiting) == 0 {
+				c, ok := <-ready
+				if !ok {
+					break
+				}
+				waiting = append(waiting, c)
+			}
+			for more := open; more; {
+				select {
+				case c, ok := <-ready:
+					if !ok {
+						open, more = false, false
+						continue
+					}
+					waiting = append(waiting, c)
+				default:
+					more = false
+				}
+			}
+			var c *Collection
+			c, waiting = largestFirst(st, waiting)
 			if buildErr != nil {
 				continue
 			}

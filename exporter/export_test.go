@@ -71,6 +71,7 @@ type run struct {
 	fetch   func(*exporter.FetchOptions)
 	client  func(*oura.ClientOptions)
 	ctx     context.Context
+	budget  int64 // the sinks' memory budget (0: their default)
 }
 
 // export runs a whole export of the world into r.out.
@@ -102,7 +103,7 @@ func (w *world) export(t testing.TB, r run) (*exporter.Result, error) {
 	}
 	var ss []sinks.Sink
 	for _, f := range []string{"parquet", "csv", "archive"} {
-		s, err := sinks.Open(f, sinks.Options{Dir: root.Sub(f), Tables: schema.Tables()})
+		s, err := sinks.Open(f, sinks.Options{Dir: root.Sub(f), Tables: schema.Tables(), MemoryBudget: r.budget})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -29,22 +29,26 @@ type shared struct {
 	refs  atomic.Int32
 }
 
+// rawBatch is raw documents of one collection, back to back in one buffer.
 type rawBatch struct {
 	collection string
-	docs       [][]byte
-	size       int
+	buf        []byte
+	ends       []int // where each document ends in buf
 }
 
-// item is a unit of work for a sink: a batch or raw documents.
+// item is a unit of work for a sink: a batch, raw documents, or the
+// tables whose buffered rows to write out (sinks.Flusher).
 type item struct {
-	b   *shared
-	raw *rawBatch
+	b     *shared
+	raw   *rawBatch
+	flush []*schema.Table
 }
 
 type sinkWorker struct {
-	sink sinks.Sink
-	raw  sinks.RawSink
-	in   chan item
+	sink    sinks.Sink
+	raw     sinks.RawSink
+	flusher sinks.Flusher
+	in      chan item
 }
 
 const (
@@ -60,6 +64,7 @@ func newFanout(ctx context.Context, outs []sinks.Sink) *fanout {
 	for _, s := range outs {
 		w := &sinkWorker{sink: s, in: make(chan item, fanoutBatches)}
 		w.raw, _ = s.(sinks.RawSink)
+		w.flusher, _ = s.(sinks.Flusher)
 		f.outs = append(f.outs, w)
 		f.wg.Add(1)
 		go f.work(w)
@@ -72,13 +77,18 @@ func (f *fanout) work(w *sinkWorker) {
 	for it := range w.in {
 		if f.failed() == nil {
 			var err error
-			if it.b != nil {
+			switch {
+			case it.b != nil:
 				err = w.sink.Write(f.ctx, it.b.batch)
-			} else if w.raw != nil {
-				for _, d := range it.raw.docs {
-					if err = w.raw.WriteRaw(f.ctx, it.raw.collection, d); err != nil {
+			case it.flush != nil:
+				err = w.flusher.Flush(f.ctx, it.flush)
+			case w.raw != nil:
+				start := 0
+				for _, end := range it.raw.ends {
+					if err = w.raw.WriteRaw(f.ctx, it.raw.collection, it.raw.buf[start:end:end]); err != nil {
 						break
 					}
+					start = end
 				}
 			}
 			if err != nil {
@@ -131,12 +141,12 @@ func (f *fanout) writeRaw(collection string, doc []byte) error {
 	}
 	rb := f.rawBuf[collection]
 	if rb == nil {
-		rb = &rawBatch{collection: collection}
+		rb = &rawBatch{collection: collection, buf: make([]byte, 0, 64<<10)}
 		f.rawBuf[collection] = rb
 	}
-	rb.docs = append(rb.docs, append([]byte(nil), doc...))
-	rb.size += len(doc)
-	if rb.size >= rawFlushBytes {
+	rb.buf = append(rb.buf, doc...)
+	rb.ends = append(rb.ends, len(rb.buf))
+	if len(rb.buf) >= rawFlushBytes {
 		return f.flushRaw(collection)
 	}
 	return nil
@@ -144,13 +154,26 @@ func (f *fanout) writeRaw(collection string, doc []byte) error {
 
 func (f *fanout) flushRaw(collection string) error {
 	rb := f.rawBuf[collection]
-	if rb == nil || len(rb.docs) == 0 {
+	if rb == nil || len(rb.ends) == 0 {
 		return nil
 	}
 	delete(f.rawBuf, collection)
 	for _, w := range f.outs {
 		if w.raw != nil {
 			w.in <- item{raw: rb}
+		}
+	}
+	return f.failed()
+}
+
+// flushTables asks the sinks that buffer rows to write out those of tables.
+func (f *fanout) flushTables(tables []*schema.Table) error {
+	if len(tables) == 0 {
+		return f.failed()
+	}
+	for _, w := range f.outs {
+		if w.flusher != nil {
+			w.in <- item{flush: tables}
 		}
 	}
 	return f.failed()

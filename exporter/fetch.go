@@ -143,6 +143,10 @@ type fetcher struct {
 	plan   []PlannedWindow
 	// wholeDocs counts the documents of the collections read before planning.
 	wholeDocs map[*Collection]int
+	// seriesPlanned is set once the time series are planned; anchor, when
+	// their start is not known, is the collection whose first page gives it.
+	seriesPlanned bool
+	anchor        *Collection
 }
 
 // Fetch brings the store up to date for opts: it reads what the store
@@ -297,7 +301,7 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 	}
 	res.Since = f.since
 
-	f.q = newQueue(ctx)
+	f.q = newQueue(ctx, rankJob)
 	var first []*job
 	for _, c := range o.Collections {
 		if f.colls[c].skip {
@@ -325,6 +329,9 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 			return nil, err
 		}
 		first = append(first, js...)
+		f.seriesPlanned = true
+	} else if c := byName["daily_activity"]; c != nil && c.Kind == ByDate {
+		f.anchor = c // its first page plans the time series (seriesFrom)
 	}
 	f.mu.Lock()
 	for _, j := range first {

@@ -3,6 +3,7 @@ package exporter
 import (
 	"encoding/json"
 	"testing"
+	"time"
 )
 
 func TestTopLevelStrings(t *testing.T) {
@@ -111,4 +112,40 @@ func FuzzDecodeEnvelope(f *testing.F) {
 			t.Fatalf("next %q, encoding/json %q", next, *tok)
 		}
 	})
+}
+
+// TestFastKeys checks that the fast paths of docKey read every form as
+// time.Parse does, and leave the rest to it.
+func TestFastKeys(t *testing.T) {
+	instants := []string{
+		"2024-03-01T06:30:00Z", "2024-03-01T06:30:00+02:00", "2024-03-01T06:30:00-07:30", "2024-02-29T23:59:59.999Z",
+		"2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z", "2024-03-01T24:00:00Z", "2024-03-01T06:60:00Z",
+		"2024-03-01T06:30:60Z", "2024-03-01T06:30:00.123456789+05:45", "2024-03-01T06:30:00.1234567891Z",
+		"2024-03-01T06:30:00.Z", "2024-03-01T06:30:00+0200", "2024-03-01T06:30:00+24:00", "2024-03-01 06:30:00Z",
+		"0000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2024-03-01T06:30:00z",
+		"2024-3-01T06:30:00Z", "2024-03-01T06:30:00", "x024-03-01T06:30:00Z", "1969-12-31T23:59:59.5Z",
+	}
+	for _, s := range instants {
+		want, wantOK := parseInstant(s)
+		got, gotOK := docKey(&Collection{Kind: ByInstant, Key: "t"}, []byte(`{"t":"`+s+`"}`))
+		if gotOK != wantOK || !got.Equal(want) || got.Location() != time.UTC {
+			t.Errorf("instant %q: got %v %v, want %v %v", s, got, gotOK, want, wantOK)
+		}
+	}
+	dates := []string{"2024-02-29", "2023-02-29", "2024-04-31", "2024-00-10", "0000-01-01", "0001-01-01", "1969-12-31",
+		"2024-03-01T00:00:00Z", "2024-3-1", "2024/03/01", "9999-12-31", "2000-02-29", "1900-02-29"}
+	for _, s := range dates {
+		want, wantErr := time.Parse(time.DateOnly, s[:min(10, len(s))])
+		wantOK := wantErr == nil && len(s) >= 10
+		got, gotOK := docKey(&Collection{Kind: ByDate, Key: "day"}, []byte(`{"day":"`+s+`"}`))
+		if gotOK != wantOK || (wantOK && !got.Equal(want)) {
+			t.Errorf("date %q: got %v %v, want %v %v", s, got, gotOK, want, wantOK)
+		}
+	}
+	for _, doc := range []string{`{"day":"","day":"2024-03-01"}`, `{"day":null,"day":"2024-03-01"}`, `{"day":"2024-03-\u00301"}`} {
+		got, ok := docKey(&Collection{Kind: ByDate, Key: "day"}, []byte(doc))
+		if !ok || !got.Equal(time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("%s: got %v %v, want 2024-03-01", doc, got, ok)
+		}
+	}
 }

@@ -146,6 +146,9 @@ func (f *fetcher) fetchWindow(ctx context.Context, j *job, each func(doc []byte)
 		if err != nil {
 			return 0, err
 		}
+		if page == 1 && c == f.anchor && j.from.Equal(f.since) && !early.IsZero() {
+			f.seriesFrom(early)
+		}
 		if next != "" {
 			f.mu.Lock()
 			if cs := f.colls[c]; cs != nil && len(docs) > cs.pageSize {

@@ -1,32 +1,69 @@
 package exporter
 
 import (
+	"container/heap"
 	"context"
 	"sync"
 )
 
-// queue is the work list of an export: windows to fetch. Workers take jobs
-// until the queue is empty and no job is running (a running job may add
-// more: a window split in two, a collection planned late).
+// queue is the work list of an export: windows to fetch, taken in the order
+// of their rank (lowest first; in the order pushed within a rank). Workers
+// take jobs until the queue is empty and no job is running (a running job
+// may add more: a window split in two, a lane going on, a collection
+// planned late).
 type queue struct {
 	mu     sync.Mutex
 	cond   *sync.Cond
-	jobs   []*job
+	jobs   jobHeap
+	seq    int
+	rank   func(*job) int
 	active int
 	closed bool
 }
 
-func newQueue(ctx context.Context) *queue {
-	q := &queue{}
+// newQueue returns a queue ordering jobs by rank (nil: in the order pushed).
+func newQueue(ctx context.Context, rank func(*job) int) *queue {
+	if rank == nil {
+		rank = func(*job) int { return 0 }
+	}
+	q := &queue{rank: rank}
 	q.cond = sync.NewCond(&q.mu)
 	context.AfterFunc(ctx, q.close)
 	return q
 }
 
-// push adds jobs; the first ones pushed are taken first.
+// queued is a job in the heap, with what orders it.
+type queued struct {
+	j         *job
+	rank, seq int
+}
+
+type jobHeap []queued
+
+func (h jobHeap) Len() int { return len(h) }
+func (h jobHeap) Less(a, b int) bool {
+	if h[a].rank != h[b].rank {
+		return h[a].rank < h[b].rank
+	}
+	return h[a].seq < h[b].seq
+}
+func (h jobHeap) Swap(a, b int) { h[a], h[b] = h[b], h[a] }
+func (h *jobHeap) Push(x any)   { *h = append(*h, x.(queued)) }
+func (h *jobHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	old[len(old)-1] = queued{}
+	*h = old[:len(old)-1]
+	return x
+}
+
+// push adds jobs; among jobs of one rank, the first ones pushed are taken first.
 func (q *queue) push(js ...*job) {
 	q.mu.Lock()
-	q.jobs = append(q.jobs, js...)
+	for _, j := range js {
+		q.seq++
+		heap.Push(&q.jobs, queued{j: j, rank: q.rank(j), seq: q.seq})
+	}
 	q.mu.Unlock()
 	q.cond.Broadcast()
 }
@@ -42,8 +79,7 @@ func (q *queue) pop() *job {
 	if len(q.jobs) == 0 || q.closed {
 		return nil
 	}
-	j := q.jobs[0]
-	q.jobs = q.jobs[1:]
+	j := heap.Pop(&q.jobs).(queued).j
 	q.active++
 	return j
 }

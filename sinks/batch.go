@@ -1,13 +1,13 @@
 package sinks
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
 	"unicode/utf8"
 
 	"github.com/ouraexport/ouraexport/schema"
+	"github.com/ouraexport/ouraexport/sinks/internal/text"
 )
 
 // Limits of Date values: Parquet stores a DATE in 32 bits.
@@ -72,16 +72,29 @@ func checkValues(t *schema.Table, c *schema.Column, v *schema.Vector) error {
 			}
 		}
 	case schema.String:
+		// A value equal to the one checked before it (a child row's parent
+		// id, an origin: the same string, usually, so comparing is cheap)
+		// is valid too.
+		checked := ""
 		for r, s := range v.Str {
-			if v.Valid[r] && !utf8.ValidString(s) {
+			if !v.Valid[r] || (s == checked && s != "") {
+				continue
+			}
+			if !utf8.ValidString(s) {
 				return fmt.Errorf("batch of table %s: row %d: column %s is not valid UTF-8", t.Name, r, c.Name)
 			}
+			checked = s
 		}
 	case schema.JSON:
+		checked, any := "", false
 		for r, s := range v.Str {
-			if v.Valid[r] && !json.Valid([]byte(s)) {
+			if !v.Valid[r] || (any && s == checked) {
+				continue
+			}
+			if !text.ValidJSON(s) {
 				return fmt.Errorf("batch of table %s: row %d: column %s is not valid JSON", t.Name, r, c.Name)
 			}
+			checked, any = s, true
 		}
 	}
 	return nil

@@ -44,11 +44,24 @@ type RawSink interface {
 	WriteRaw(ctx context.Context, collection string, doc []byte) error
 }
 
+// Flusher is implemented by sinks that buffer rows in memory (Parquet, whose
+// row groups are written whole). The engine calls Flush with the tables of
+// a collection once it has written every row of it that it holds (a
+// collection built, a source merged under it), so that the sink writes out
+// what it buffers for them and frees that memory; more rows of those tables
+// may still come later. Flush is called at points that depend on the data
+// alone, never on timing, so a sink that cuts its files there still writes
+// the same bytes for the same rows.
+type Flusher interface {
+	Flush(ctx context.Context, tables []*schema.Table) error
+}
+
 // DefaultMemoryBudget is the memory budget a sink uses when Options leaves
 // it at zero. With Go's default garbage collection the heap peaks at about
 // twice what is live, so 32 MiB of buffered rows keeps an export of all
-// formats at about 100 MiB of heap, under the 150 MiB the tool promises,
-// while heart-rate row groups still hold about 650,000 rows.
+// formats at about 100 MiB of heap, under the 150 MiB the tool promises;
+// the Parquet sink's quarter of it per table makes heart-rate row groups of
+// about 150,000 rows.
 const DefaultMemoryBudget = 32 << 20
 
 // Options configures a sink. Open checks them with Validate.
@@ -66,8 +79,10 @@ type Options struct {
 	// "" means "oura-export".
 	Name string
 	// MemoryBudget bounds the bytes of rows a sink buffers across all the
-	// files it has open (0 means DefaultMemoryBudget). When the rows buffered
-	// exceed it, the Parquet sink writes out the largest buffered row group.
+	// files it has open (0 means DefaultMemoryBudget). The Parquet sink
+	// gives each table a quarter of it: when a table's buffered rows exceed
+	// that, it writes out the table's largest buffered row group, so that
+	// where a file's row groups end depends on its own rows alone.
 	MemoryBudget int64
 	// CompressionLevel is the format's compression level; 0 means its
 	// default. Parquet: zstd level 1 to 22 (default 3). Archive: deflate

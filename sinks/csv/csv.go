@@ -33,7 +33,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -63,6 +62,8 @@ type Sink struct {
 	order  []*table
 	runs   []sinks.Run // scratch for partitioning
 	buf    []byte      // formatted rows not yet written
+	stamps text.Stamps // the last day written
+	recent text.Recent // the last string of each column
 }
 
 var _ sinks.Sink = (*Sink)(nil)
@@ -162,7 +163,7 @@ func (s *Sink) writeRows(ctx context.Context, tab *table, p sinks.Partition, b *
 		return err
 	}
 	for r := lo; r < hi; r++ {
-		s.buf = appendRow(s.buf, b, r)
+		s.buf = appendRow(s.buf, &s.stamps, &s.recent, b, r)
 		if len(s.buf) >= flushAt || r == hi-1 {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("csv: %w", err)
@@ -178,7 +179,7 @@ func (s *Sink) writeRows(ctx context.Context, tab *table, p sinks.Partition, b *
 }
 
 // appendRow appends row r of b as one CSV record.
-func appendRow(dst []byte, b *schema.Batch, r int) []byte {
+func appendRow(dst []byte, st *text.Stamps, rc *text.Recent, b *schema.Batch, r int) []byte {
 	for c := range b.Cols {
 		if c > 0 {
 			dst = append(dst, ',')
@@ -189,16 +190,18 @@ func appendRow(dst []byte, b *schema.Batch, r int) []byte {
 		}
 		switch v.Type {
 		case schema.Date:
-			dst = text.AppendDate(dst, v.Int[r])
+			dst = st.AppendDate(dst, v.Int[r])
 		case schema.Timestamp:
-			dst = text.AppendTimestamp(dst, v.Int[r])
+			dst = st.AppendTimestamp(dst, v.Int[r])
 		case schema.Int:
-			dst = strconv.AppendInt(dst, v.Int[r], 10)
+			dst = text.AppendInt(dst, v.Int[r])
 		case schema.Float:
 			dst = text.AppendFloat(dst, v.Float[r])
 		case schema.Bool:
 			dst = text.AppendBool(dst, v.Bool[r])
-		case schema.String, schema.JSON:
+		case schema.String:
+			dst = rc.Append(dst, c, v.Str[r], appendField)
+		case schema.JSON:
 			dst = appendField(dst, v.Str[r])
 		}
 	}

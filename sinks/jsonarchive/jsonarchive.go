@@ -28,13 +28,11 @@ import (
 	"archive/zip"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -75,6 +73,8 @@ type Sink struct {
 	raw    map[string]*entry // by collection
 	spool  *spool
 	buf    []byte
+	stamps text.Stamps      // the last day written
+	recent text.Recent      // the last string of each column
 	fw     sinks.FileWriter // the archive, during Commit
 	to     []age.Recipient  // encrypt the archive to these (NewEncrypted)
 }
@@ -146,24 +146,25 @@ func (s *Sink) Write(ctx context.Context, b *schema.Batch) error {
 	if err != nil {
 		return err
 	}
-	n := b.Len()
-	for lo := 0; lo < n; {
-		s.buf = s.buf[:0]
-		hi := lo
-		for hi < n && len(s.buf) < chunkSize {
-			s.buf = appendRecord(s.buf, tab.keys, b, hi)
-			hi++
+	// Records go straight into the entry's text, which is handed on in
+	// chunks cut after the record that fills one: where chunks end (and so
+	// the deflated bytes) depends on the table's rows alone, not on how
+	// they were batched.
+	e := tab.entry
+	for r := range b.Len() {
+		e.pending = appendRecord(e.pending, &s.stamps, &s.recent, tab.keys, b, r)
+		e.records++
+		if len(e.pending) >= chunkSize {
+			if err := e.handOn(s.spool); err != nil {
+				return s.life.Fail(fmt.Errorf("archive: %w", err))
+			}
 		}
-		if err := tab.entry.add(s.spool, s.buf, int64(hi-lo)); err != nil {
-			return s.life.Fail(fmt.Errorf("archive: %w", err))
-		}
-		lo = hi
 	}
 	return nil
 }
 
 // appendRecord appends row r of b as one JSON object and a line feed.
-func appendRecord(dst []byte, keys [][]byte, b *schema.Batch, r int) []byte {
+func appendRecord(dst []byte, st *text.Stamps, rc *text.Recent, keys [][]byte, b *schema.Batch, r int) []byte {
 	for c := range b.Cols {
 		dst = append(dst, keys[c]...)
 		v := &b.Cols[c]
@@ -174,14 +175,14 @@ func appendRecord(dst []byte, keys [][]byte, b *schema.Batch, r int) []byte {
 		switch v.Type {
 		case schema.Date:
 			dst = append(dst, '"')
-			dst = text.AppendDate(dst, v.Int[r])
+			dst = st.AppendDate(dst, v.Int[r])
 			dst = append(dst, '"')
 		case schema.Timestamp:
 			dst = append(dst, '"')
-			dst = text.AppendTimestamp(dst, v.Int[r])
+			dst = st.AppendTimestamp(dst, v.Int[r])
 			dst = append(dst, '"')
 		case schema.Int:
-			dst = strconv.AppendInt(dst, v.Int[r], 10)
+			dst = text.AppendInt(dst, v.Int[r])
 		case schema.Float:
 			f := v.Float[r]
 			if f-f != 0 { // NaN or ±Inf: no JSON number form
@@ -194,7 +195,7 @@ func appendRecord(dst []byte, keys [][]byte, b *schema.Batch, r int) []byte {
 		case schema.Bool:
 			dst = text.AppendBool(dst, v.Bool[r])
 		case schema.String:
-			dst = text.AppendJSONString(dst, v.Str[r])
+			dst = rc.Append(dst, c, v.Str[r], text.AppendJSONString)
 		case schema.JSON:
 			dst = text.AppendCompactJSON(dst, v.Str[r])
 		}
@@ -214,16 +215,16 @@ func (s *Sink) WriteRaw(ctx context.Context, collection string, doc []byte) erro
 	if err := ctx.Err(); err != nil {
 		return s.life.Fail(fmt.Errorf("archive: %w", err))
 	}
-	if !sinks.ValidName(collection) {
-		return s.life.Fail(fmt.Errorf("archive: collection name %q is not a valid file name", collection))
-	}
-	if !json.Valid(doc) {
-		return s.life.Fail(fmt.Errorf("archive: a %s document is not valid JSON", collection))
-	}
 	e := s.raw[collection]
 	if e == nil {
+		if !sinks.ValidName(collection) {
+			return s.life.Fail(fmt.Errorf("archive: collection name %q is not a valid file name", collection))
+		}
 		e = newEntry("raw/" + collection + ".ndjson")
 		s.raw[collection] = e
+	}
+	if !text.ValidJSON(doc) {
+		return s.life.Fail(fmt.Errorf("archive: a %s document is not valid JSON", collection))
 	}
 	line := doc
 	if slices.Contains(doc, '\n') || slices.Contains(doc, '\r') {

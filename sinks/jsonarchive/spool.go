@@ -243,6 +243,11 @@ func (e *entry) add(sp *spool, text []byte, records int64) error {
 	if len(e.pending) < chunkSize {
 		return nil
 	}
+	return e.handOn(sp)
+}
+
+// handOn hands the entry's pending text, a full chunk, to the worker.
+func (e *entry) handOn(sp *spool) error {
 	full := e.pending
 	e.pending = sp.buffer()
 	e.hash(full)

@@ -1,8 +1,13 @@
 // Package parquet is the Parquet sink: one file per table (or per table and
 // year, with Hive partitioning), zstd-compressed, with statistics, in large
-// row groups. Rows are buffered in memory up to one budget shared by all the
-// files the sink has open; past it, the largest buffered row group is
-// written out, so memory does not grow with the length of the history.
+// row groups. Rows are buffered in memory, each table's up to a quarter of
+// the memory budget (a table's files together); past it, the table's
+// largest buffered row group is written out, so memory does not grow with
+// the length of the history. Where a table's row groups end depends on its
+// own rows alone, never on what other tables buffered, so the same rows
+// make the same file whatever order the tables' batches arrive in. Flush
+// (sinks.Flusher) writes out what a table buffers once the engine has
+// written a collection's rows, so that idle tables hold no memory.
 //
 // Logical types follow the unified schema: DATE, TIMESTAMP(MICROS,
 // isAdjustedToUTC=true), INT64 (INT(64, signed)), DOUBLE, STRING (for String
@@ -41,6 +46,9 @@ import (
 	"github.com/ouraexport/ouraexport/sinks/internal/state"
 )
 
+// errDictionary is a dictionary arrow-go did not take as given.
+var errDictionary = errors.New("parquet: the column writer changed the dictionary")
+
 // Ext is the extension of the files the sink writes.
 const Ext = ".parquet"
 
@@ -54,16 +62,20 @@ type Sink struct {
 	mu     sync.Mutex
 	life   state.Life
 	opts   sinks.Options
-	budget int64
+	budget int64 // bytes a table's parts may buffer together
 	held   int64 // bytes held by the row buffers of all parts
 	tables map[string]*table
 	order  []*table
 	runs   []sinks.Run        // scratch for partitioning
 	values []pq.ByteArray     // scratch for string columns
+	dict   dictScratch        // scratch for string columns written by index
 	parts  map[*part]struct{} // every part not yet published, for the budget
 }
 
-var _ sinks.Sink = (*Sink)(nil)
+var (
+	_ sinks.Sink    = (*Sink)(nil)
+	_ sinks.Flusher = (*Sink)(nil)
+)
 
 // table is the state of one table.
 type table struct {
@@ -73,6 +85,7 @@ type table struct {
 	single *part                     // without partitioning
 	parts  map[sinks.Partition]*part // with partitioning
 	kv     metadata.KeyValueMetadata // metadata known at Open
+	held   int64                     // bytes held by the row buffers of its parts
 }
 
 // Schema returns the table the state is for.
@@ -96,7 +109,7 @@ func New(o sinks.Options) (*Sink, error) {
 	if o.CompressionLevel > 22 {
 		return nil, fmt.Errorf("parquet: zstd level %d is above 22", o.CompressionLevel)
 	}
-	s := &Sink{opts: o, budget: o.Budget(), tables: make(map[string]*table, len(o.Tables)), parts: make(map[*part]struct{})}
+	s := &Sink{opts: o, budget: max(o.Budget()/tableShare, 1), tables: make(map[string]*table, len(o.Tables)), parts: make(map[*part]struct{})}
 	for _, t := range o.Tables {
 		root, err := fileSchema(t)
 		if err != nil {
@@ -117,6 +130,10 @@ func New(o sinks.Options) (*Sink, error) {
 	}
 	return s, nil
 }
+
+// tableShare is how many tables fill the memory budget: each table's parts
+// buffer at most budget/tableShare bytes together.
+const tableShare = 4
 
 // Write buffers the rows of b, writing out row groups as the memory budget requires.
 func (s *Sink) Write(ctx context.Context, b *schema.Batch) error {
@@ -154,11 +171,11 @@ func (s *Sink) partOf(tab *table, p sinks.Partition) *part {
 }
 
 // add buffers rows [lo, hi) of b in pt, writing a row group whenever pt
-// reaches the row-group size, and then keeps the sink within its budget.
+// reaches the row-group size, and then keeps pt's table within its budget.
 func (s *Sink) add(ctx context.Context, pt *part, b *schema.Batch, lo, hi int) error {
 	for lo < hi {
 		n := min(hi-lo, maxRowGroupRows-pt.buf.rows)
-		s.held += pt.buf.add(b, lo, lo+n)
+		s.grow(pt.tab, pt.buf.add(b, lo, lo+n))
 		lo += n
 		if pt.buf.rows >= maxRowGroupRows {
 			if err := s.flush(pt); err != nil {
@@ -166,20 +183,28 @@ func (s *Sink) add(ctx context.Context, pt *part, b *schema.Batch, lo, hi int) e
 			}
 		}
 	}
-	return s.keepBudget(ctx)
+	return s.keepBudget(ctx, pt.tab)
 }
 
-// keepBudget brings the bytes held by row buffers under the budget: first
-// by releasing empty chunks kept for reuse, then by writing out the largest
-// buffered row group (keeping as many of its chunks as the budget allows).
-func (s *Sink) keepBudget(ctx context.Context) error {
-	for s.held > s.budget {
+// grow accounts for n more bytes (fewer, when negative) held by tab's buffers.
+func (s *Sink) grow(tab *table, n int64) {
+	tab.held += n
+	s.held += n
+}
+
+// keepBudget brings the bytes held by tab's row buffers under its budget:
+// first by releasing empty chunks kept for reuse, then by writing out its
+// largest buffered row group (keeping as many of its chunks as the budget
+// allows). Only tab's own rows decide: its parts are visited in name order
+// and ties go to the first, so the same rows cut the same row groups.
+func (s *Sink) keepBudget(ctx context.Context, tab *table) error {
+	for tab.held > s.budget {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("parquet: %w", err)
 		}
 		var largest, freest *part
 		var most, mostFree int64
-		for pt := range s.parts {
+		for _, pt := range tab.sortedParts() {
 			used := pt.buf.usedBytes()
 			if free := pt.buf.held - used; free > mostFree {
 				freest, mostFree = pt, free
@@ -189,7 +214,7 @@ func (s *Sink) keepBudget(ctx context.Context) error {
 			}
 		}
 		if freest != nil {
-			s.held -= freest.buf.trim(freest.buf.held - (s.held - s.budget))
+			s.grow(tab, -freest.buf.trim(freest.buf.held-(tab.held-s.budget)))
 			continue
 		}
 		if largest == nil {
@@ -198,7 +223,34 @@ func (s *Sink) keepBudget(ctx context.Context) error {
 		if err := s.flush(largest); err != nil {
 			return err
 		}
-		s.held -= largest.buf.trim(largest.buf.held - (s.held - s.budget))
+		s.grow(tab, -largest.buf.trim(largest.buf.held-(tab.held-s.budget)))
+	}
+	return nil
+}
+
+// Flush writes out the rows buffered for tables as row groups and releases
+// their buffers: the engine calls it once it has written the rows of a
+// collection, so that tables not written to for a while hold no memory.
+func (s *Sink) Flush(ctx context.Context, tables []*schema.Table) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.life.Usable(); err != nil {
+		return err
+	}
+	for _, t := range tables {
+		tab := s.tables[t.Name]
+		if tab == nil {
+			continue
+		}
+		for _, pt := range tab.sortedParts() {
+			if err := ctx.Err(); err != nil {
+				return s.life.Fail(fmt.Errorf("parquet: %w", err))
+			}
+			if err := s.flush(pt); err != nil {
+				return s.life.Fail(err)
+			}
+			s.grow(tab, -pt.buf.trim(0))
+		}
 	}
 	return nil
 }
@@ -268,6 +320,11 @@ func (s *Sink) writeColumn(cw file.ColumnChunkWriter, rb *rowBuffer, ci int) err
 		case *file.BooleanColumnChunkWriter:
 			_, err = w.WriteBatch(cc.bools, defs, nil)
 		case *file.ByteArrayColumnChunkWriter:
+			if len(rb.chunks) > 0 && c == rb.chunks[0] {
+				if done, err := s.writeByIndex(w, rb, ci); done || err != nil {
+					return err
+				}
+			}
 			s.values = s.values[:0]
 			off := 0
 			for _, n := range cc.lens {
@@ -348,7 +405,7 @@ func (s *Sink) finish(pt *part, meta sinks.Meta) (err error) {
 	if err := s.flush(pt); err != nil {
 		return err
 	}
-	s.held -= pt.buf.trim(0)
+	s.grow(pt.tab, -pt.buf.trim(0))
 	if pt.pw == nil {
 		if err := s.open(pt); err != nil {
 			return err

@@ -116,7 +116,12 @@ func appendYear(dst []byte, y int64) []byte {
 // 2024-03-01T06:30:00Z, 2024-03-01T06:30:00.25Z, 2024-03-01T06:30:00.000001Z.
 func AppendTimestamp(dst []byte, micros int64) []byte {
 	days, rem := SplitMicros(micros)
-	dst = AppendDate(dst, days)
+	return appendClock(AppendDate(dst, days), rem)
+}
+
+// appendClock appends the time of day of rem microseconds after midnight
+// ("T06:30:00.25Z") to a date.
+func appendClock(dst []byte, rem int64) []byte {
 	secs := rem / microsPerSecond
 	frac := rem % microsPerSecond
 	h, m, s := secs/3600, secs/60%60, secs%60
@@ -135,6 +140,64 @@ func AppendTimestamp(dst []byte, micros int64) []byte {
 		dst = append(dst, digits[:n]...)
 	}
 	return append(dst, 'Z')
+}
+
+// Stamps writes dates and instants as AppendDate and AppendTimestamp do,
+// remembering the text of the last day it wrote: rows come in time order,
+// so most values share their day with the one before and skip the calendar
+// arithmetic. The zero value is ready to use; a Stamps is not safe for
+// concurrent use (a sink keeps its own).
+type Stamps struct {
+	day  int64
+	n    int // bytes of text; 0 until a day is remembered
+	text [12]byte
+}
+
+// AppendDate appends the date days after 1970-01-01, as AppendDate does.
+func (st *Stamps) AppendDate(dst []byte, days int64) []byte {
+	if st.n == 0 || days != st.day {
+		d := AppendDate(st.text[:0], days)
+		if len(d) > len(st.text) { // a year past 99999: not worth remembering
+			st.n = 0
+			return append(dst, d...)
+		}
+		st.day, st.n = days, len(d)
+	}
+	return append(dst, st.text[:st.n]...)
+}
+
+// AppendTimestamp appends an instant in microseconds since the epoch, as
+// AppendTimestamp does.
+func (st *Stamps) AppendTimestamp(dst []byte, micros int64) []byte {
+	days, rem := SplitMicros(micros)
+	return appendClock(st.AppendDate(dst, days), rem)
+}
+
+// smallInts holds the decimal text of 0 to 9999, four bytes each with
+// leading zeros: sample numbers, heart rates and counts are small, and
+// copying their text is cheaper than dividing them out.
+var smallInts = func() (t [10000][4]byte) {
+	for i := range t {
+		t[i] = [4]byte{byte('0' + i/1000), byte('0' + i/100%10), byte('0' + i/10%10), byte('0' + i%10)}
+	}
+	return t
+}()
+
+// AppendInt appends the decimal text of n, as strconv.AppendInt(dst, n, 10) does.
+func AppendInt(dst []byte, n int64) []byte {
+	if n < 0 || n >= 10000 {
+		return strconv.AppendInt(dst, n, 10)
+	}
+	d := &smallInts[n]
+	switch {
+	case n >= 1000:
+		return append(dst, d[:]...)
+	case n >= 100:
+		return append(dst, d[1:]...)
+	case n >= 10:
+		return append(dst, d[2:]...)
+	}
+	return append(dst, d[3])
 }
 
 // The spellings of the floats that have no decimal form. Go's strconv,
@@ -260,4 +323,34 @@ func AppendCompactJSON(dst []byte, s string) []byte {
 		}
 	}
 	return append(dst, s[start:]...)
+}
+
+// Recent remembers, for each column, the last string written and its text,
+// so that a value repeated down a column (a sample's parent id, an origin,
+// a source) is copied rather than scanned and escaped again. The zero value
+// is ready to use; a Recent is not safe for concurrent use.
+type Recent struct {
+	strs []string
+	text [][]byte
+	set  []bool
+}
+
+// Append appends the text encode gives for s in column col, from memory
+// when col's last string was s. encode must always give the same text for
+// the same string.
+func (rc *Recent) Append(dst []byte, col int, s string, encode func([]byte, string) []byte) []byte {
+	if col >= len(rc.strs) {
+		n := col + 1
+		rc.strs = append(rc.strs, make([]string, n-len(rc.strs))...)
+		rc.text = append(rc.text, make([][]byte, n-len(rc.text))...)
+		rc.set = append(rc.set, make([]bool, n-len(rc.set))...)
+	}
+	if rc.set[col] && rc.strs[col] == s {
+		return append(dst, rc.text[col]...)
+	}
+	start := len(dst)
+	dst = encode(dst, s)
+	rc.strs[col], rc.set[col] = s, true
+	rc.text[col] = append(rc.text[col][:0], dst[start:]...)
+	return dst
 }

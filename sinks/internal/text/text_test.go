@@ -194,3 +194,49 @@ func BenchmarkAppendTimestamp(b *testing.B) {
 		buf = AppendTimestamp(buf[:0], 1_709_274_600_000_000+int64(i)*5_000_000)
 	}
 }
+
+// TestStamps checks that Stamps writes what AppendDate and AppendTimestamp
+// write, whatever order values come in.
+func TestStamps(t *testing.T) {
+	var st Stamps
+	values := []int64{0, -1, 1, 86_400_000_000 - 1, 86_400_000_000, 1_709_274_600_250_000, 1_709_274_600_250_000 + 1,
+		-62_135_596_800_000_000, 253_402_300_799_999_999, 253_402_300_800_000_000, -62_135_596_800_000_001, 1 << 62, -(1 << 62)}
+	for range 3 {
+		for _, v := range values {
+			if got, want := string(st.AppendTimestamp(nil, v)), string(AppendTimestamp(nil, v)); got != want {
+				t.Errorf("timestamp %d: got %s, want %s", v, got, want)
+			}
+			d := v / 86_400_000_000
+			if got, want := string(st.AppendDate([]byte("x"), d)), string(AppendDate([]byte("x"), d)); got != want {
+				t.Errorf("date %d: got %s, want %s", d, got, want)
+			}
+		}
+	}
+}
+
+func TestAppendInt(t *testing.T) {
+	for _, n := range []int64{0, 1, 9, 10, 99, 100, 999, 1000, 9999, 10000, -1, -10000, 1 << 62, -1 << 63, 1<<63 - 1} {
+		if got, want := string(AppendInt([]byte("x"), n)), "x"+strconv.FormatInt(n, 10); got != want {
+			t.Errorf("%d: got %s, want %s", n, got, want)
+		}
+	}
+}
+
+func TestRecent(t *testing.T) {
+	var rc Recent
+	calls := 0
+	enc := func(dst []byte, s string) []byte { calls++; return AppendJSONString(dst, s) }
+	var got []byte
+	for _, v := range []struct {
+		col int
+		s   string
+	}{{0, "a"}, {0, "a"}, {2, "a"}, {0, "b\""}, {0, "b\""}, {2, ""}, {2, ""}, {0, "a"}} {
+		got = rc.Append(got, v.col, v.s, enc)
+	}
+	if want := `"a""a""a""b\"""b\""""""` + `"a"`; string(got) != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if calls != 5 {
+		t.Errorf("%d encodings, want 5", calls)
+	}
+}
