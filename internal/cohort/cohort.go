@@ -190,21 +190,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	start := time.Now()
-	workers := &o.Account.Fetch.Workers
-	if *workers == 0 {
-		*workers = 4
-	}
-	if o.Parallel == 0 {
-		o.Parallel = *workers + 1
-	}
-	o.Parallel = max(1, min(o.Parallel, len(o.Accounts)))
-	if o.Account.Client.HTTP == nil {
-		o.Account.Client.HTTP = sharedHTTP(*workers, o.Account.Client.Timeout)
-	}
-	if o.Export == nil {
-		o.Export = exporter.ExportAccount
-	}
-	r := &runner{o: o, gate: newGate(*workers), apps: map[string]*oura.Limiter{}}
+	r := newRunner(o)
+	o = r.o
 	res := &Result{Participants: make([]*Participant, len(o.Accounts))}
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -214,7 +201,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			break
 		}
 		g.Go(func() error {
-			p := r.export(gctx, a)
+			p := r.export(gctx, a, o.Export)
 			res.Participants[i] = p
 			if o.Done != nil {
 				r.doneMu.Lock()
@@ -272,6 +259,26 @@ func outcome(res *Result) error {
 	return nil
 }
 
+// newRunner fills in o's defaults (the pool, the participants exported at
+// once, a shared HTTP client) and returns the state of a run.
+func newRunner(o Options) *runner {
+	workers := &o.Account.Fetch.Workers
+	if *workers == 0 {
+		*workers = 4
+	}
+	if o.Parallel == 0 {
+		o.Parallel = *workers + 1
+	}
+	o.Parallel = max(1, min(o.Parallel, len(o.Accounts)))
+	if o.Account.Client.HTTP == nil {
+		o.Account.Client.HTTP = sharedHTTP(*workers, o.Account.Client.Timeout)
+	}
+	if o.Export == nil {
+		o.Export = exporter.ExportAccount
+	}
+	return &runner{o: o, gate: newGate(*workers), apps: map[string]*oura.Limiter{}}
+}
+
 // runner is the state of one Run.
 type runner struct {
 	o      Options
@@ -316,12 +323,13 @@ func sharedHTTP(workers int, timeout time.Duration) *http.Client {
 	return &http.Client{Transport: t}
 }
 
-// export runs one participant's export; every failure stays in the result.
-func (r *runner) export(ctx context.Context, a Account) *Participant {
+// export runs one participant's export with export (Options.Export, or
+// a watch's refresh); every failure stays in the result.
+func (r *runner) export(ctx context.Context, a Account, export func(context.Context, exporter.AccountOptions) (*exporter.Result, error)) *Participant {
 	p := &Participant{Account: a, Status: Failed}
 	start := time.Now()
 	defer func() { p.Elapsed = time.Since(start) }()
-	if err := r.exportInto(ctx, p); err != nil {
+	if err := r.exportInto(ctx, p, export); err != nil {
 		p.Err = err
 		if errors.Is(err, exporter.ErrPartial) && p.Manifest != nil {
 			p.Status = Partial
@@ -332,7 +340,7 @@ func (r *runner) export(ctx context.Context, a Account) *Participant {
 	return p
 }
 
-func (r *runner) exportInto(ctx context.Context, p *Participant) error {
+func (r *runner) exportInto(ctx context.Context, p *Participant, export func(context.Context, exporter.AccountOptions) (*exporter.Result, error)) error {
 	o := r.o
 	a := p.Account
 	var tokens oura.TokenSource
@@ -381,7 +389,7 @@ func (r *runner) exportInto(ctx context.Context, p *Participant) error {
 		}
 		return label(sk, a.ID), nil
 	}
-	res, err := o.Export(ctx, ao)
+	res, err := export(ctx, ao)
 	if ao.Fetch.DryRun {
 		if res != nil {
 			p.Plan = res.Fetch
@@ -445,30 +453,45 @@ func rows(files []sinks.File) int64 {
 func (r *runner) manifest(res *Result) Manifest {
 	m := Manifest{Version: ManifestVersion, Tool: sinks.Tool, ToolVersion: r.o.Account.ToolVersion, CreatedAt: time.Now().UTC(),
 		Shard: ShardInfo{Index: r.o.Shard.Index, Count: max(r.o.Shard.Count, 1)}, Seconds: res.Elapsed.Seconds()}
-	accounts := map[string][]string{}
+	var entries []Entry
 	for _, p := range res.Participants {
-		e := Entry{ID: p.Account.ID, Folder: p.Account.Folder(), Status: p.Status, Rows: p.Rows, Seconds: p.Elapsed.Seconds(), Manifest: p.Manifest}
-		if p.Err != nil {
-			e.Error = Describe(p.Err)
-		}
-		if x := p.Export; x != nil {
-			e.Files, e.Requests = len(x.Files), x.Requests
-			if f := x.Fetch; f != nil {
-				e.Account = f.Account
-				if !f.Since.IsZero() {
-					e.Since = f.Since.Format(time.DateOnly)
-				}
-				if !f.Until.IsZero() {
-					e.Until = f.Until.Format(time.DateOnly)
-				}
-				for _, c := range x.Failed() {
-					e.Incomplete = append(e.Incomplete, c.Collection.Name)
-				}
+		entries = append(entries, entryOf(p))
+	}
+	return summarize(m, entries)
+}
+
+// entryOf is a participant's entry in the cohort manifest.
+func entryOf(p *Participant) Entry {
+	e := Entry{ID: p.Account.ID, Folder: p.Account.Folder(), Status: p.Status, Rows: p.Rows, Seconds: p.Elapsed.Seconds(), Manifest: p.Manifest}
+	if p.Err != nil {
+		e.Error = Describe(p.Err)
+	}
+	if x := p.Export; x != nil {
+		e.Files, e.Requests = len(x.Files), x.Requests
+		if f := x.Fetch; f != nil {
+			e.Account = f.Account
+			if !f.Since.IsZero() {
+				e.Since = f.Since.Format(time.DateOnly)
+			}
+			if !f.Until.IsZero() {
+				e.Until = f.Until.Format(time.DateOnly)
+			}
+			for _, c := range x.Failed() {
+				e.Incomplete = append(e.Incomplete, c.Collection.Name)
 			}
 		}
-		if e.Status == Failed {
-			e.Manifest, e.Files, e.Rows = nil, 0, 0
-		}
+	}
+	if e.Status == Failed {
+		e.Manifest, e.Files, e.Rows = nil, 0, 0
+	}
+	return e
+}
+
+// summarize completes m with the participants' entries: counts, totals
+// and notes.
+func summarize(m Manifest, entries []Entry) Manifest {
+	accounts := map[string][]string{}
+	for _, e := range entries {
 		if e.Account != "" {
 			accounts[e.Account] = append(accounts[e.Account], e.ID)
 		}
