@@ -1,0 +1,311 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ouraexport/ouraexport/internal/sandbox"
+	"github.com/ouraexport/ouraexport/internal/watch"
+	"github.com/ouraexport/ouraexport/internal/webhook"
+)
+
+// lockedBuffer is a buffer written by one goroutine and read by another.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// running is a watch run in this process by Main.
+type running struct {
+	url    string // http://127.0.0.1:port
+	stderr *lockedBuffer
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startWatch runs 'ouraexport watch' with args (--listen 127.0.0.1:0 added)
+// until the test ends, and returns once it listens.
+func startWatch(t *testing.T, args ...string) *running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{stderr: &lockedBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	go func() {
+		r.done <- Main(ctx, append([]string{"watch", "--listen", "127.0.0.1:0"}, args...),
+			Streams{In: strings.NewReader(""), Out: io.Discard, Err: r.stderr})
+	}()
+	t.Cleanup(func() { r.stop(t) })
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		sc := bufio.NewScanner(strings.NewReader(r.stderr.String()))
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
+				r.url = strings.TrimSpace(u)
+				return r
+			}
+		}
+		select {
+		case err := <-r.done:
+			r.done <- err
+			t.Fatalf("watch ended before listening: %v\n%s", err, r.stderr)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	t.Fatalf("watch did not listen:\n%s", r.stderr)
+	return nil
+}
+
+// stop stops the watch as SIGINT would and returns what Main returned.
+func (r *running) stop(t *testing.T) error {
+	r.cancel()
+	err := <-r.done
+	r.done <- err
+	return err
+}
+
+// health reads /healthz.
+func (r *running) health(t *testing.T) watch.Health {
+	t.Helper()
+	resp, err := http.Get(r.url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var h watch.Health
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// until waits until cond holds of the watch's health.
+func (r *running) until(t *testing.T, what string, cond func(watch.Health) bool) watch.Health {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		h := r.health(t)
+		if cond(h) {
+			return h
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("watch never got %s; health %+v\n%s", what, h, r.stderr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func resynced(h watch.Health) bool {
+	for _, a := range h.Accounts {
+		if a.LastResync == nil || a.LastResync.Error != "" || a.UserID == "" {
+			return false
+		}
+	}
+	return len(h.Accounts) > 0
+}
+
+// post sends body to the callback with the given timestamp, signed with secret.
+func post(t *testing.T, u, secret, ts string, body []byte) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(webhook.HeaderTimestamp, ts)
+	req.Header.Set(webhook.HeaderSignature, webhook.Sign(secret, ts, body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// folderSums hashes every file of an export folder, its hidden state aside.
+func folderSums(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	sums := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(d.Name(), ".") && p != dir {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		h := sha256.Sum256(b)
+		rel, _ := filepath.Rel(dir, p)
+		sums[rel] = hex.EncodeToString(h[:])
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sums
+}
+
+func watchSandbox(t *testing.T, users int, mod func(*sandbox.Options)) (*sandbox.Server, string) {
+	t.Helper()
+	since, _ := sandbox.ParseDate("2024-03-01")
+	until, _ := sandbox.ParseDate("2024-03-08")
+	o := sandbox.Options{Users: users, Since: since, Until: until, NoGzip: true}
+	if mod != nil {
+		mod(&o)
+	}
+	srv, err := sandbox.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv, base
+}
+
+func watchEnv(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	t.Setenv("OURA_TOKEN", "sandbox-token-1")
+	t.Setenv("OURA_CLIENT_SECRET", sandbox.ClientSecret)
+	t.Setenv("OURA_CLIENT_ID", "")
+}
+
+// TestWatchRefuses: a forged signature, a replayed old timestamp and the
+// wrong verification token each get 401, and nothing changes: not the
+// folder, not the journal; the right ones are answered.
+func TestWatchRefuses(t *testing.T) {
+	watchEnv(t)
+	_, base := watchSandbox(t, 1, nil)
+	out := filepath.Join(t.TempDir(), "out")
+	tokFile := filepath.Join(t.TempDir(), "webhook-token")
+	w := startWatch(t, "--out", out, "--api-url", base, "--verification-token-file", tokFile, "--format", "csv", "--no-report")
+	h := w.until(t, "its first resync", resynced)
+	before := folderSums(t, out)
+	body, _ := json.Marshal(webhook.Event{EventType: "update", DataType: "tag", ObjectID: "x", UserID: h.Accounts[0].UserID,
+		EventTime: time.Now().UTC().Format(time.RFC3339)})
+	now := strconv.FormatInt(time.Now().Unix(), 10)
+	old := strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10)
+	if got := post(t, w.url+"/", "not-the-secret", now, body); got != 401 {
+		t.Errorf("forged signature: %d, want 401", got)
+	}
+	if got := post(t, w.url+"/", sandbox.ClientSecret, old, body); got != 401 {
+		t.Errorf("a delivery signed an hour ago: %d, want 401", got)
+	}
+	tok, err := os.ReadFile(tokFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		token string
+		want  int
+	}{{"wrong", 401}, {"", 401}, {strings.TrimSpace(string(tok)), 200}} {
+		resp, err := http.Get(w.url + "/?" + url.Values{"verification_token": {tc.token}, "challenge": {"c-1"}}.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want || (tc.want == 200 && !strings.Contains(string(b), `"challenge":"c-1"`)) {
+			t.Errorf("challenge with token %q: %d %s, want %d", tc.token, resp.StatusCode, b, tc.want)
+		}
+	}
+	if h := w.health(t); h.Queue != 0 || h.Accounts[0].LastBatch != nil {
+		t.Errorf("refused deliveries reached the journal: %+v", h)
+	}
+	if after := folderSums(t, out); !sameSums(before, after) {
+		t.Error("refused deliveries changed the folder")
+	}
+	if strings.Contains(w.stderr.String(), strings.TrimSpace(string(tok))) || strings.Contains(w.stderr.String(), sandbox.ClientSecret) {
+		t.Error("the log shows a secret")
+	}
+	// The real thing is taken and applied.
+	if got := post(t, w.url+"/", sandbox.ClientSecret, now, body); got/100 != 2 {
+		t.Fatalf("a signed delivery: %d, want 2xx", got)
+	}
+	w.until(t, "the batch applied", func(h watch.Health) bool { return h.Queue == 0 && h.Accounts[0].LastBatch != nil })
+	if err := w.stop(t); err != nil {
+		t.Errorf("stopped watch: %v, want nil (exit 0)", err)
+	}
+	if !strings.Contains(w.stderr.String(), "batch applied") {
+		t.Errorf("no log line for the batch:\n%s", w.stderr)
+	}
+}
+
+func sameSums(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestWatchUsage(t *testing.T) {
+	watchEnv(t)
+	out := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"no listen", []string{"watch", "--out", out}, nil, "--listen"},
+		{"bad listen", []string{"watch", "--out", out, "--listen", "nowhere"}, nil, "--listen"},
+		{"no secret", []string{"watch", "--out", out, "--listen", "127.0.0.1:0"}, map[string]string{"OURA_CLIENT_SECRET": ""}, "client secret"},
+		{"plain http", []string{"watch", "--out", out, "--listen", "127.0.0.1:0", "--callback-url", "http://example.com/hook"}, nil, "https"},
+		{"no client id", []string{"watch", "--out", out, "--listen", "127.0.0.1:0", "--callback-url", "https://example.com/hook"}, nil, "client id"},
+		{"short resync", []string{"watch", "--out", out, "--listen", "127.0.0.1:0", "--resync", "1s"}, nil, "--resync"},
+		{"secret flag", []string{"watch", "--out", out, "--listen", "127.0.0.1:0", "--client-secret", "x"}, nil, "never taken"},
+		{"until", []string{"watch", "--out", out, "--listen", "127.0.0.1:0", "--until", "2024-01-01"}, nil, "until"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			_, _, err := runOut(tc.args...)
+			var ue *UsageError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%q: %v, want a usage error about %s", tc.args, err, tc.want)
+			}
+		})
+	}
+}
