@@ -434,4 +434,3 @@ func (h *levelHandler) WithAttrs(as []slog.Attr) slog.Handler {
 func (h *levelHandler) WithGroup(name string) slog.Handler {
 	return &levelHandler{Handler: h.Handler.WithGroup(name), min: h.min}
 }
-
