@@ -303,11 +303,11 @@ func (c *Client) httpClient() *http.Client {
 	return &hc
 }
 
-// retryAfter reads Retry-After (seconds), within 1 to 10 s.
+// retryAfter reads Retry-After (seconds, at most 10; none: 1 s).
 func retryAfter(v string) time.Duration {
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	switch {
-	case err != nil || n < 1:
+	case err != nil || n < 0:
 		return time.Second
 	case n > 10:
 		return 10 * time.Second

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -73,3 +74,5 @@ func TestVerifyDefaultSkew(t *testing.T) {
 		t.Errorf("past the default skew: %v, want ErrStale", err)
 	}
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -49,6 +49,7 @@ var rules = map[string][]string{
 	"internal/tools/mangen":      {"internal/cli"},
 	"internal/tools/specgen":     {"internal/apispec"},
 	"internal/watch":             {"internal/atomicfile"},
+	"internal/webhook":           {"internal/atomicfile"},
 	"schema":                     nil,
 	"sinks":                      {"schema", "internal/atomicfile", "sinks/internal/..."},
 	"sinks/csv":                  {"schema", "sinks", "sinks/internal/..."},
