@@ -240,7 +240,7 @@ func (w *Watcher) route(it *item) {
 			return
 		}
 		w.mu.Unlock()
-		w.o.Log.Info("event for a user not watched ignored", "user_id", ev.UserID, "data_type", ev.DataType)
+		w.o.Log.Debug("event for a user not watched ignored", "user_id", ev.UserID, "data_type", ev.DataType)
 		w.ack(it)
 		return
 	}

@@ -209,8 +209,8 @@ func (k *worker) apply(ctx context.Context, batch []*item) {
 	k.mu.Lock()
 	k.lastBatch = &b
 	k.mu.Unlock()
-	attrs := []any{"account", k.acct.ID, "events", len(batch), "changes", b.Changes, "applied", b.Applied,
-		"retry", b.Retry, "requests", b.Requests, "seconds", b.Done.Sub(b.Started).Seconds()}
+	attrs := append(k.attrs(), "events", len(batch), "changes", b.Changes, "applied", b.Applied,
+		"retry", b.Retry, "requests", b.Requests, "seconds", b.Done.Sub(b.Started).Seconds())
 	if b.Dropped > 0 {
 		attrs = append(attrs, "left_to_resync", b.Dropped)
 	}
@@ -247,9 +247,18 @@ func (k *worker) resync(ctx context.Context) {
 	next := k.nextResync
 	k.mu.Unlock()
 	if err != nil {
-		o.Log.Warn("resync failed", "account", k.acct.ID, "error", err.Error(), "retry_at", next.UTC().Format(time.RFC3339))
+		o.Log.Warn("resync failed", append(k.attrs(), "error", err.Error(), "retry_at", next.UTC().Format(time.RFC3339))...)
 		return
 	}
 	k.w.learn(k, s.UserID)
-	o.Log.Info("resynced", "account", k.acct.ID, "user_id", s.UserID, "requests", s.Requests, "seconds", st.Seconds)
+	o.Log.Info("resynced", append(k.attrs(), "user_id", s.UserID, "requests", s.Requests, "seconds", st.Seconds)...)
+}
+
+// attrs name the account in log lines: a cohort's participant, nothing for
+// a single export.
+func (k *worker) attrs() []any {
+	if k.acct.ID == "" {
+		return nil
+	}
+	return []any{"account", k.acct.ID}
 }
