@@ -420,7 +420,7 @@ func TestWatchCohort(t *testing.T) {
 	accounts := filepath.Join(dir, "accounts.txt")
 	os.WriteFile(accounts, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
 	out := filepath.Join(t.TempDir(), "cohort")
-	p := startWatchProc(t, w.env, w.watchArgs(out, freeAddr(t), "--accounts", accounts)...)
+	p := startWatchProc(t, w.env, w.watchArgs(out, freeAddr(t), "--accounts", accounts, "--quiet=false", "--log-format", "json")...)
 	h := p.until(t, "every participant resynced", ready)
 	if len(h.Accounts) != n {
 		t.Fatalf("%d accounts in health, want %d", len(h.Accounts), n)
@@ -445,4 +445,22 @@ func TestWatchCohort(t *testing.T) {
 	}
 	sameExport(t, out, fresh)
 	verified(t, w.env, out)
+	// One JSON object a line, one line per batch applied, naming the participant.
+	batches := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(p.stderr.String()), "\n") {
+		if strings.HasPrefix(l, "listening on ") {
+			continue
+		}
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Errorf("a log line that is not JSON: %s", l)
+			continue
+		}
+		if rec["msg"] == "batch applied" {
+			batches[fmt.Sprint(rec["account"])] = true
+		}
+	}
+	if len(batches) != n {
+		t.Errorf("batch log lines name %v, want all %d participants", batches, n)
+	}
 }

@@ -342,3 +342,28 @@ func TestHealthExpired(t *testing.T) {
 		t.Errorf("health %+v with expired subscriptions, want not OK", h)
 	}
 }
+
+// The subscriptions are checked on start and again every RenewEvery; a
+// failed check is tried again sooner.
+func TestRenews(t *testing.T) {
+	f := &fake{user: "u1"}
+	var mu sync.Mutex
+	calls := 0
+	renewed := make(chan struct{}, 100)
+	start(t, t.TempDir(), func(o *Options) {
+		o.RenewEvery = 5 * time.Millisecond
+		o.Subscribe = func(context.Context) (time.Time, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			calls++
+			renewed <- struct{}{}
+			if calls == 2 {
+				return time.Time{}, errors.New("renew: the API is down")
+			}
+			return time.Now().Add(90 * 24 * time.Hour), nil
+		}
+	}, f.account())
+	for range 4 {
+		<-renewed
+	}
+}

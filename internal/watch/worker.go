@@ -2,6 +2,7 @@ package watch
 
 import (
 	"context"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -20,6 +21,7 @@ type worker struct {
 	lastResync resyncState
 	nextResync time.Time
 	resyncFail int
+	busy       bool // the worker worked since it last gave memory back
 }
 
 // resyncState is what the account's last resync did.
@@ -74,6 +76,13 @@ func (k *worker) run(ctx context.Context) {
 		wait := resyncAt.Sub(now)
 		if !at.IsZero() {
 			wait = min(wait, at.Sub(now))
+		}
+		if at.IsZero() && k.busy {
+			// Idle after work: a batch or a resync leaves a heap of
+			// garbage the size of the outputs it built; a service that
+			// waits for hours gives it back to the system now.
+			k.busy = false
+			debug.FreeOSMemory()
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -168,6 +177,7 @@ func (k *worker) apply(ctx context.Context, batch []*item) {
 	for _, it := range batch {
 		b.Events = append(b.Events, it.Entry)
 	}
+	k.busy = true
 	out, err := k.acct.Apply(ctx, changes)
 	b.Done, b.Err, b.Requests = o.Now(), err, out.Requests
 	if ctx.Err() != nil {
@@ -202,10 +212,6 @@ func (k *worker) apply(ctx context.Context, batch []*item) {
 		it.notBefore = b.Done.Add(backoff(o.RetryBase, o.RetryMax, it.tries))
 		requeue = append(requeue, it)
 	}
-	k.w.ack(done...)
-	if len(requeue) > 0 {
-		k.push(requeue...)
-	}
 	k.mu.Lock()
 	k.lastBatch = &b
 	k.mu.Unlock()
@@ -222,12 +228,19 @@ func (k *worker) apply(ctx context.Context, batch []*item) {
 	if o.OnBatch != nil {
 		o.OnBatch(b)
 	}
+	// Acknowledged last: once the journal is empty, health and OnBatch
+	// have seen the batch.
+	k.w.ack(done...)
+	if len(requeue) > 0 {
+		k.push(requeue...)
+	}
 }
 
 // resync runs the account's incremental export and schedules the next.
 func (k *worker) resync(ctx context.Context) {
 	o := &k.w.o
 	start := o.Now()
+	k.busy = true
 	s, err := k.acct.Resync(ctx)
 	if ctx.Err() != nil {
 		return
