@@ -286,13 +286,17 @@ func webhookSubscribe(ctx context.Context, fs *pflag.FlagSet, wf *webhookFlags, 
 		return err
 	}
 	rep, err := c.Ensure(ctx, sf.callback, tok, types, sf.renewWithin)
-	total := len(types) * len(webhook.EventTypes)
+	offered := len(types) - len(rep.Refused)
 	if len(rep.Created)+len(rep.Renewed)+len(rep.Kept) > 0 {
 		fmt.Fprintf(s.Out, "Subscribed %s to %d of %d events (%d data types × create, update, delete): %d made, %d renewed, %d already there.\n",
-			sf.callback, len(rep.Created)+len(rep.Renewed)+len(rep.Kept), total, len(types), len(rep.Created), len(rep.Renewed), len(rep.Kept))
+			sf.callback, len(rep.Created)+len(rep.Renewed)+len(rep.Kept), offered*len(webhook.EventTypes), offered,
+			len(rep.Created), len(rep.Renewed), len(rep.Kept))
 		if e := rep.Expires(); !e.IsZero() {
 			fmt.Fprintf(s.Out, "They expire from %s: renew them with 'ouraexport webhook renew' before then ('ouraexport watch' does it by itself).\n", e.Format(time.RFC3339))
 		}
+	}
+	if len(rep.Refused) > 0 {
+		fmt.Fprintf(s.Out, "The server offers no events for %s: 'ouraexport watch' polls it.\n", strings.Join(rep.Refused, ", "))
 	}
 	if n := len(rep.Others); n > 0 {
 		fmt.Fprintf(s.Out, "The app has %d other subscriptions (other callbacks or data types), left as they are: see 'ouraexport webhook list'.\n", n)
