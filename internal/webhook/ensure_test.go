@@ -104,3 +104,13 @@ func TestEnsureFailures(t *testing.T) {
 		t.Error("Ensure took a plain http callback")
 	}
 }
+
+// TestEnsureOptional: a server that does not offer an optional data type
+// (as Oura's of spec 1.37 may not offer daily_cycle_phases) is no failure.
+func TestEnsureOptional(t *testing.T) {
+	f := newFakeAPI(t)
+	rep, err := f.client().Ensure(context.Background(), callback(t, testToken), testToken, []string{"tag", "daily_cycle_phases"}, time.Hour)
+	if err != nil || len(rep.Created) != 3 || len(rep.Failed) != 0 || len(rep.Refused) != 1 || rep.Refused[0] != "daily_cycle_phases" {
+		t.Fatalf("Ensure: %d made, %d failed, refused %v, %v; want 3, 0, [daily_cycle_phases]", len(rep.Created), len(rep.Failed), rep.Refused, err)
+	}
+}
