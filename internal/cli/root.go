@@ -69,6 +69,7 @@ func NewCommand(s Streams) *cobra.Command {
 		verifyCommand(s),
 		versionCommand(s),
 		watchCommand(s),
+		webhookCommand(s),
 	)
 	// The completion command is cobra's, created now (not when the command
 	// line runs) so that its help and man page are there.

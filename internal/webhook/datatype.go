@@ -16,10 +16,10 @@ var EventTypes = []string{Create, Update, Delete}
 // its events name.
 type dataType struct {
 	name, collection string
-	// old: named by Oura's older documents (1.29) but no longer by the
-	// current ones (1.35, 1.37), whose servers refuse a subscription to it
-	// with a 422. Its events are still understood, never subscribed to.
-	old bool
+	// optional: named by Oura's older documents (1.29) but no longer by
+	// the current ones (1.35, 1.37), so a server may refuse a subscription
+	// to it (422); Ensure then leaves it to the periodic resync.
+	optional bool
 }
 
 // dataTypes are the data types of Oura's ExtApiV2DataType. There are none
@@ -43,7 +43,7 @@ var dataTypes = []dataType{
 	{name: "daily_resilience", collection: "daily_resilience"},
 	{name: "vo2_max", collection: "vO2_max"}, // the route is /v2/usercollection/vO2_max
 	{name: "meal", collection: "meal"},
-	{name: "daily_cycle_phases", collection: "daily_cycle_phases", old: true},
+	{name: "daily_cycle_phases", collection: "daily_cycle_phases", optional: true},
 }
 
 // Collection returns the collection (the route name: "tag", "vO2_max")
@@ -71,27 +71,37 @@ func DataType(collection string) (string, bool) {
 }
 
 // DataTypes returns the data types an export of collections needs
-// subscriptions for, in Oura's order: those of the collections Oura sends
-// events for that a subscription can be made to today. Collections without
-// events (heartrate, ring_battery_level, personal_info, ...) are left out:
-// they are polled.
+// subscriptions for, in Oura's order. Collections without events
+// (heartrate, ring_battery_level, personal_info, ...) are left out: they
+// are polled.
 func DataTypes(collections []string) []string {
 	var out []string
 	for _, d := range dataTypes {
-		if !d.old && slices.Contains(collections, d.collection) {
+		if slices.Contains(collections, d.collection) {
 			out = append(out, d.name)
 		}
 	}
 	return out
 }
 
-// AllDataTypes returns every data type a subscription can be made to.
+// AllDataTypes returns every data type this package knows, Optional ones
+// included.
 func AllDataTypes() []string {
-	var out []string
-	for _, d := range dataTypes {
-		if !d.old {
-			out = append(out, d.name)
-		}
+	out := make([]string, len(dataTypes))
+	for i, d := range dataTypes {
+		out[i] = d.name
 	}
 	return out
+}
+
+// Optional reports whether a server may refuse subscriptions to
+// dataType: one Oura's current documents no longer name
+// (daily_cycle_phases).
+func Optional(dataType string) bool {
+	for _, d := range dataTypes {
+		if d.name == dataType {
+			return d.optional
+		}
+	}
+	return false
 }

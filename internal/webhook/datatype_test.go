@@ -37,15 +37,21 @@ func TestDataTypes(t *testing.T) {
 	got := DataTypes(colls)
 	want := []string{"tag", "enhanced_tag", "workout", "session", "sleep", "daily_sleep", "daily_readiness", "daily_activity",
 		"daily_spo2", "sleep_time", "rest_mode_period", "ring_configuration", "daily_stress", "daily_cardiovascular_age",
-		"daily_resilience", "vo2_max"}
+		"daily_resilience", "vo2_max", "daily_cycle_phases"}
 	if !slices.Equal(got, want) {
 		t.Errorf("DataTypes(all export collections) =\n%v\nwant\n%v", got, want)
 	}
-	if got := DataTypes([]string{"vO2_max", "heartrate", "daily_cycle_phases"}); !slices.Equal(got, []string{"vo2_max"}) {
-		t.Errorf("DataTypes(vO2_max, heartrate, daily_cycle_phases) = %v, want [vo2_max]", got)
+	if got := DataTypes([]string{"vO2_max", "heartrate", "tag"}); !slices.Equal(got, []string{"tag", "vo2_max"}) {
+		t.Errorf("DataTypes(vO2_max, heartrate, tag) = %v, want [tag vo2_max]", got)
 	}
-	if n := len(AllDataTypes()); n != 17 {
-		t.Errorf("AllDataTypes has %d, want the 17 of ExtApiV2DataType", n)
+	current := 0
+	for _, d := range AllDataTypes() {
+		if !Optional(d) {
+			current++
+		}
+	}
+	if current != 17 || !Optional("daily_cycle_phases") || Optional("tag") {
+		t.Errorf("AllDataTypes has %d not optional, want the 17 of ExtApiV2DataType (1.37)", current)
 	}
 	for _, d := range AllDataTypes() {
 		c, _ := Collection(d)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +23,10 @@ type EnsureReport struct {
 	// Failed are the (data type, event type) pairs it could not create or
 	// renew, each with its error; Ensure's error summarises them.
 	Failed []EnsureFailure
+	// Refused are the Optional data types the server does not offer (it
+	// refused their data_type): their changes reach an export only by
+	// polling. Not an error.
+	Refused []string
 }
 
 // EnsureFailure is one subscription Ensure could not make or renew.
@@ -64,6 +69,13 @@ func (c *Client) Ensure(ctx context.Context, callback, token string, dataTypes [
 	if token == "" {
 		return rep, errors.New("webhook: no verification token")
 	}
+	var uniq []string
+	for _, d := range dataTypes {
+		if !slices.Contains(uniq, d) {
+			uniq = append(uniq, d)
+		}
+	}
+	dataTypes = uniq
 	subs, err := c.List(ctx)
 	if err != nil {
 		return rep, err
@@ -108,6 +120,10 @@ func (c *Client) Ensure(ctx context.Context, callback, token string, dataTypes [
 				mu.Lock()
 				defer mu.Unlock()
 				switch {
+				case err != nil && !ok && Optional(d) && refusedDataType(err):
+					if !slices.Contains(rep.Refused, d) {
+						rep.Refused = append(rep.Refused, d)
+					}
 				case err != nil:
 					rep.Failed = append(rep.Failed, EnsureFailure{DataType: d, EventType: e, Err: err})
 				case ok:
@@ -126,6 +142,7 @@ func (c *Client) Ensure(ctx context.Context, callback, token string, dataTypes [
 	for _, l := range [][]Subscription{rep.Created, rep.Renewed, rep.Kept} {
 		sortSubscriptions(l)
 	}
+	slices.Sort(rep.Refused)
 	slices.SortFunc(rep.Failed, func(a, b EnsureFailure) int {
 		return cmpPair(a.DataType, a.EventType, b.DataType, b.EventType)
 	})
@@ -137,9 +154,15 @@ func (c *Client) Ensure(ctx context.Context, callback, token string, dataTypes [
 	case len(rep.Failed) > 0:
 		f := rep.Failed[0]
 		return rep, fmt.Errorf("%d of %d subscriptions could not be made or renewed; %s %s: %w",
-			len(rep.Failed), len(dataTypes)*len(EventTypes), f.DataType, f.EventType, f.Err)
+			len(rep.Failed), (len(dataTypes)-len(rep.Refused))*len(EventTypes), f.DataType, f.EventType, f.Err)
 	}
 	return rep, nil
+}
+
+// refusedDataType reports whether err is a 422 about the data type.
+func refusedDataType(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && errors.Is(err, ErrInvalid) && strings.Contains(ae.Detail, "data_type")
 }
 
 // sortSubscriptions orders subs by data type (Oura's order), then event

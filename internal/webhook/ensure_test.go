@@ -50,7 +50,7 @@ func TestEnsure(t *testing.T) {
 			len(rep.Renewed), len(rep.Created), len(rep.Kept), err)
 	}
 	// One more data type: only its three are made.
-	rep, err = c.Ensure(ctx, cb, testToken, append(types, "workout"), 7*24*time.Hour)
+	rep, err = c.Ensure(ctx, cb, testToken, append(types, "workout", "tag", "workout"), 7*24*time.Hour)
 	if err != nil || len(rep.Created) != 3 || len(rep.Kept) != 9 {
 		t.Fatalf("Ensure with a new data type: %d created, %d kept, %v; want 3, 9", len(rep.Created), len(rep.Kept), err)
 	}
@@ -102,5 +102,15 @@ func TestEnsureFailures(t *testing.T) {
 	}
 	if _, err := c.Ensure(ctx, "http://example.com/hook", testToken, []string{"tag"}, time.Hour); err == nil {
 		t.Error("Ensure took a plain http callback")
+	}
+}
+
+// TestEnsureOptional: a server that does not offer an optional data type
+// (as Oura's of spec 1.37 may not offer daily_cycle_phases) is no failure.
+func TestEnsureOptional(t *testing.T) {
+	f := newFakeAPI(t)
+	rep, err := f.client().Ensure(context.Background(), callback(t, testToken), testToken, []string{"tag", "daily_cycle_phases"}, time.Hour)
+	if err != nil || len(rep.Created) != 3 || len(rep.Failed) != 0 || len(rep.Refused) != 1 || rep.Refused[0] != "daily_cycle_phases" {
+		t.Fatalf("Ensure: %d made, %d failed, refused %v, %v; want 3, 0, [daily_cycle_phases]", len(rep.Created), len(rep.Failed), rep.Refused, err)
 	}
 }

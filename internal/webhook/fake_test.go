@@ -160,7 +160,9 @@ func (f *fakeAPI) create(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 422, invalid("event_type", "Invalid event_type value"))
 		return
 	}
-	if !slices.Contains(AllDataTypes(), c.DataType) {
+	// Like Oura's servers of spec 1.37, it does not offer the optional
+	// data types.
+	if !slices.Contains(AllDataTypes(), c.DataType) || Optional(c.DataType) {
 		writeJSON(w, 422, invalid("data_type", "Invalid data_type value"))
 		return
 	}

@@ -36,6 +36,12 @@ func (r *recorder) accept(_ context.Context, e Event, body []byte) error {
 	return nil
 }
 
+func (r *recorder) snapshot() []Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Event(nil), r.events...)
+}
+
 func (r *recorder) count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
