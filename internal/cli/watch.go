@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ouraexport/ouraexport/exporter"
-	"github.com/ouraexport/ouraexport/internal/auth"
 	"github.com/ouraexport/ouraexport/internal/cohort"
 	"github.com/ouraexport/ouraexport/internal/oura"
 	"github.com/ouraexport/ouraexport/internal/watch"
@@ -111,8 +110,8 @@ func (f *watchFlags) register(fs *pflag.FlagSet) {
 
 // watchConfig is what a watch needs beyond the export options.
 type watchConfig struct {
-	secret, token, clientID string
-	tokenFile               string
+	secret, token string
+	client        *webhook.Client // of the subscription routes; nil without --callback-url
 }
 
 // check checks the watch's own flags and finds its secrets.
@@ -137,24 +136,20 @@ func (f *watchFlags) check(o exportOptions) (watchConfig, error) {
 	if wc.secret == "" {
 		return wc, usagef(cmd, "no client secret to check the events' signatures: set $OURA_CLIENT_SECRET or client_secret in the config file (the sandbox's is %s)", "sandbox-secret")
 	}
-	wc.clientID = f.clientID
-	if wc.clientID == "" {
-		wc.clientID, _ = o.conf.Lookup("client_id")
-	}
-	if f.callback != "" && wc.clientID == "" {
-		return wc, usagef(cmd, "--callback-url subscribes the app, which needs its client id: pass --client-id ID, set $OURA_CLIENT_ID, or client_id in the config file")
-	}
-	wc.tokenFile = f.verifyFile
-	if wc.tokenFile == "" {
-		login, err := auth.DefaultPath()
-		if err != nil {
-			return wc, usagef(cmd, "no config folder for the verification token (%v): give --verification-token-file FILE", err)
+	if f.callback != "" {
+		id := f.clientID
+		if id == "" {
+			id, _ = o.conf.Lookup("client_id")
 		}
-		wc.tokenFile = filepath.Join(filepath.Dir(login), webhook.TokenFile)
+		client, err := webhookClient(cmd, o.apiURL, id, o.conf)
+		if err != nil {
+			return wc, err
+		}
+		wc.client = client
 	}
-	tok, err := webhook.LoadOrCreateToken(wc.tokenFile)
+	tok, err := verificationToken(f.verifyFile)
 	if err != nil {
-		return wc, fmt.Errorf("%w: %w", ErrBadInput, err)
+		return wc, err
 	}
 	wc.token = tok
 	return wc, nil
@@ -194,8 +189,7 @@ func runWatch(ctx context.Context, f watchFlags, o exportOptions, s Streams) err
 		Resync:     f.resync,
 		Log:        log,
 	}
-	if f.callback != "" {
-		client := &webhook.Client{BaseURL: base, ClientID: wc.clientID, ClientSecret: wc.secret}
+	if client := wc.client; client != nil {
 		var names []string
 		for _, c := range sel.colls {
 			names = append(names, c.Name)

@@ -191,7 +191,9 @@ func BenchmarkWatchEvent(b *testing.B) {
 	req := w.srv.Stats().Requests - req0
 	w.until(b, idle)
 	slices.Sort(lat)
-	q := func(p float64) float64 { return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000 }
+	q := func(p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
+	}
 	b.ReportMetric(q(0.5), "ms-p50")
 	b.ReportMetric(q(0.99), "ms-p99")
 	b.ReportMetric(float64(req)/float64(len(lat)), "requests/event")
