@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,61 +48,15 @@ func (w *world) exportAccount(t testing.TB, out string) *exporter.Result {
 	return res
 }
 
-// snapshot is every document a webhook may name, by collection and id.
-type snapshot map[string]map[string]string
-
-// webhookCollections are the collections the API sends events for: the
-// dated ones and ring_configuration (not the time series, not personal_info).
-func webhookCollections() []*exporter.Collection {
-	var out []*exporter.Collection
-	for _, c := range exporter.V2Collections(nil) {
-		if c.Kind == exporter.ByDate || c.Name == "ring_configuration" {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func (w *world) snapshot(t testing.TB, since time.Time) snapshot {
-	t.Helper()
-	s := snapshot{}
-	for _, c := range webhookCollections() {
-		s[c.Name] = map[string]string{}
-		for doc, err := range w.srv.Documents(1, c.Name, since, w.until.AddDate(0, 0, 1)) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			var v struct{ ID string }
-			if err := json.Unmarshal(doc, &v); err != nil || v.ID == "" {
-				t.Fatalf("%s: a document without an id: %s", c.Name, doc)
-			}
-			s[c.Name][v.ID] = string(doc)
-		}
-	}
-	return s
-}
-
-// changes are the events that turn before into after, as Oura would send them.
-func changes(before, after snapshot) []exporter.Change {
+// events are the changes the sandbox announced for user 1, as a webhook
+// receiver hands them to Refresh.
+func events(cs []sandbox.Change) []exporter.Change {
 	var out []exporter.Change
-	for coll, docs := range after {
-		for id, doc := range docs {
-			switch old, ok := before[coll][id]; {
-			case !ok:
-				out = append(out, exporter.Change{Collection: coll, ObjectID: id, Op: exporter.OpCreate})
-			case old != doc:
-				out = append(out, exporter.Change{Collection: coll, ObjectID: id, Op: exporter.OpUpdate})
-			}
-		}
-		for id := range before[coll] {
-			if _, ok := docs[id]; !ok {
-				out = append(out, exporter.Change{Collection: coll, ObjectID: id, Op: exporter.OpDelete})
-			}
+	for _, c := range cs {
+		if c.User == 1 {
+			out = append(out, exporter.Change{Collection: c.Collection, ObjectID: c.ID, Op: c.Op})
 		}
 	}
-	slices.SortFunc(out, func(a, b exporter.Change) int {
-		return strings.Compare(a.Collection+a.ObjectID, b.Collection+b.ObjectID)
-	})
 	return out
 }
 
@@ -157,18 +112,17 @@ func TestRefreshAdvanceRevise(t *testing.T) {
 	w := newWorld(t, "2024-01-01", "2024-03-10", nil)
 	out := t.TempDir()
 	w.exportAccount(t, out)
-	since := w.since.AddDate(0, 0, -2)
-	before := w.snapshot(t, since)
-
-	newUntil := w.srv.Advance(3)
+	newUntil, created := w.srv.AdvanceChanges(3)
+	chs := events(created)
 	for _, d := range []string{"2024-02-20", "2024-03-08"} {
 		day, _ := sandbox.ParseDate(d)
-		if err := w.srv.Revise(1, day); err != nil {
+		revised, err := w.srv.ReviseChanges(1, day)
+		if err != nil {
 			t.Fatal(err)
 		}
+		chs = append(chs, events(revised)...)
 	}
 	w.until, _ = time.Parse(time.DateOnly, newUntil.String())
-	chs := changes(before, w.snapshot(t, since))
 	if len(chs) < 10 {
 		t.Fatalf("only %d changes: the sandbox did not change", len(chs))
 	}
@@ -202,15 +156,12 @@ func TestRefreshAdvanceRevise(t *testing.T) {
 	}
 }
 
-// TestRefreshDelete stores a tag the API no longer has, as though it was
-// deleted after the last export, and refreshes with its delete event: the
-// tag leaves the outputs, which equal a fresh export's.
+// TestRefreshDelete deletes a tag at the API and refreshes with its
+// delete event: the tag leaves the outputs, which equal a fresh export's.
 func TestRefreshDelete(t *testing.T) {
 	w := newWorld(t, "2023-12-01", "2024-03-10", nil)
 	out := t.TempDir()
 	w.exportAccount(t, out)
-
-	// A tag on a day that has one, stored as a later run would have.
 	tags := w.truth(t, 1, "tag")
 	if len(tags) == 0 {
 		t.Fatal("the world has no tags")
@@ -219,44 +170,19 @@ func TestRefreshDelete(t *testing.T) {
 		ID  string `json:"id"`
 		Day string `json:"day"`
 	}
-	if err := json.Unmarshal([]byte(tags[0]), &tag); err != nil {
+	if err := json.Unmarshal([]byte(tags[len(tags)/2]), &tag); err != nil {
 		t.Fatal(err)
 	}
-	const gone = "0b4c1e5a-8f7d-4e2a-9c3b-5d6e7f8a9b0c"
-	day, _ := time.Parse(time.DateOnly, tag.Day)
-	st, err := exporter.OpenStore(filepath.Join(out, exporter.StoreDir))
-	if err != nil {
+	if err := w.srv.Delete(1, "tag", tag.ID); err != nil {
 		t.Fatal(err)
 	}
-	st.State.Runs++
-	sw, err := st.Create("v2", "tag", day, day.AddDate(0, 0, 1), st.State.Runs)
-	if err != nil {
-		t.Fatal(err)
+	inOutputs := func() bool {
+		return slices.ContainsFunc(rawDocs(t, out)["tag"], func(d string) bool { return strings.Contains(d, tag.ID) })
 	}
-	for doc, err := range w.srv.Documents(1, "tag", day, day.AddDate(0, 0, 1)) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		sw.Add(doc)
+	if !inOutputs() {
+		t.Fatal("the tag is not in the export")
 	}
-	sw.Add([]byte(strings.Replace(tags[0], tag.ID, gone, 1)))
-	if _, err := sw.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.SaveState(); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-
-	// No changes: the outputs are rebuilt from the store, the tag in them.
-	if _, err := exporter.Refresh(context.Background(), w.account(t, out), nil); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.ContainsFunc(rawDocs(t, out)["tag"], func(d string) bool { return strings.Contains(d, gone) }) {
-		t.Fatal("the stored tag is not in the outputs")
-	}
-
-	del := exporter.Change{Collection: "tag", ObjectID: gone, Op: exporter.OpDelete}
+	del := exporter.Change{Collection: "tag", ObjectID: tag.ID, Op: exporter.OpDelete}
 	res, err := exporter.Refresh(context.Background(), w.account(t, out), []exporter.Change{del})
 	if err != nil {
 		t.Fatal(err)
@@ -264,7 +190,7 @@ func TestRefreshDelete(t *testing.T) {
 	if !slices.Equal(res.Applied, []exporter.Change{del}) || len(res.Retry) > 0 {
 		t.Errorf("applied %v, retry %v: want the delete applied", res.Applied, res.Retry)
 	}
-	if slices.ContainsFunc(rawDocs(t, out)["tag"], func(d string) bool { return strings.Contains(d, gone) }) {
+	if inOutputs() {
 		t.Error("the deleted tag is still in the outputs")
 	}
 	fresh := t.TempDir()
@@ -274,6 +200,75 @@ func TestRefreshDelete(t *testing.T) {
 	if res.Requests != 1 {
 		t.Errorf("a delete took %d requests, want 1: its day's tags", res.Requests)
 	}
+}
+
+// TestRefreshStoreDelete: a document the store holds and the API no longer
+// has (deleted while no one listened) leaves the outputs with its delete
+// event, and a refresh without changes rebuilds the outputs from the store.
+func TestRefreshStoreDelete(t *testing.T) {
+	w := newWorld(t, "2024-02-01", "2024-03-10", nil)
+	out := t.TempDir()
+	w.exportAccount(t, out)
+	// A workout stored as a later run would have, on a day the API has another.
+	works := w.truth(t, 1, "workout")
+	if len(works) == 0 {
+		t.Fatal("the world has no workouts")
+	}
+	var work struct {
+		ID  string `json:"id"`
+		Day string `json:"day"`
+	}
+	if err := json.Unmarshal([]byte(works[0]), &work); err != nil {
+		t.Fatal(err)
+	}
+	const gone = "0b4c1e5a-8f7d-4e2a-9c3b-5d6e7f8a9b0c"
+	day, _ := time.Parse(time.DateOnly, work.Day)
+	st, err := exporter.OpenStore(filepath.Join(out, exporter.StoreDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.State.Runs++
+	sw, err := st.Create("v2", "workout", day, day.AddDate(0, 0, 1), st.State.Runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for doc, err := range w.srv.Documents(1, "workout", day, day.AddDate(0, 0, 1)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		sw.Add(doc)
+	}
+	sw.Add([]byte(strings.Replace(works[0], work.ID, gone, 1)))
+	if _, err := sw.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveState(); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if _, err := exporter.Refresh(context.Background(), w.account(t, out), nil); err != nil {
+		t.Fatal(err)
+	}
+	inOutputs := func() bool {
+		return slices.ContainsFunc(rawDocs(t, out)["workout"], func(d string) bool { return strings.Contains(d, gone) })
+	}
+	if !inOutputs() {
+		t.Fatal("the stored workout is not in the outputs")
+	}
+	del := exporter.Change{Collection: "workout", ObjectID: gone, Op: exporter.OpDelete}
+	res, err := exporter.Refresh(context.Background(), w.account(t, out), []exporter.Change{del})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Applied, []exporter.Change{del}) || len(res.Retry) > 0 {
+		t.Errorf("applied %v, retry %v: want the delete applied", res.Applied, res.Retry)
+	}
+	if inOutputs() {
+		t.Error("the deleted workout is still in the outputs")
+	}
+	fresh := t.TempDir()
+	fres := w.exportAccount(t, fresh)
+	sameExport(t, out, res.Meta, fresh, fres.Meta)
 }
 
 // TestRefreshNotVisibleYet: a created document the API does not show yet
@@ -291,6 +286,61 @@ func TestRefreshNotVisibleYet(t *testing.T) {
 	}
 	if !slices.Equal(res.Retry, []exporter.Change{late}) || !slices.Equal(res.Applied, []exporter.Change{other}) {
 		t.Errorf("retry %v, applied %v: want the unseen document retried, the other collection applied", res.Retry, res.Applied)
+	}
+	fresh := t.TempDir()
+	fres := w.exportAccount(t, fresh)
+	sameExport(t, out, res.Meta, fresh, fres.Meta)
+}
+
+// TestRefreshLateDocuments: right after their events the changed
+// documents are 404 by id and missing from their days' lists (the
+// sandbox's late document fault); Refresh asks for them to be retried and
+// leaves the outputs as they were (an update's day is not stored without
+// the document), and once they show, the retried changes bring the folder
+// to a fresh export's.
+func TestRefreshLateDocuments(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixNano())
+	w := newWorld(t, "2024-02-01", "2024-03-10", func(o *sandbox.Options) {
+		o.Now = func() time.Time { return time.Unix(0, clock.Load()) }
+	})
+	out := t.TempDir()
+	w.exportAccount(t, out)
+	before := dataFiles(t, out)
+
+	w.srv.SetWebhookLate(time.Hour)
+	newUntil, created := w.srv.AdvanceChanges(1)
+	chs := events(created)
+	day, _ := sandbox.ParseDate("2024-03-05")
+	revised, err := w.srv.ReviseChanges(1, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chs = append(chs, events(revised)...)
+	w.until, _ = time.Parse(time.DateOnly, newUntil.String())
+
+	res, err := exporter.Refresh(context.Background(), w.account(t, out), chs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Retry) != len(chs) {
+		t.Errorf("%d of %d changes to retry (applied: %v), want all", len(res.Retry), len(chs), res.Applied)
+	}
+	after := dataFiles(t, out)
+	for name, sum := range before {
+		// The new day's time series are in (they have no events), nothing else changed.
+		if after[name] != sum && !strings.Contains(name, "heartrate") && !strings.Contains(name, "interbeat") && !strings.Contains(name, "ring_battery") {
+			t.Errorf("%s changed while its documents were not visible", name)
+		}
+	}
+
+	clock.Add(int64(2 * time.Hour))
+	res, err = exporter.Refresh(context.Background(), w.account(t, out), res.Retry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Retry) > 0 || len(res.Applied) != len(chs) {
+		t.Errorf("retried: %d applied, %d to retry again", len(res.Applied), len(res.Retry))
 	}
 	fresh := t.TempDir()
 	fres := w.exportAccount(t, fresh)
