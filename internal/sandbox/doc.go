@@ -175,7 +175,9 @@
 // 10s), is retried after WebhookRetryBase (5s), doubling, WebhookTries (10)
 // tries in all; 410 deletes the subscription. Data types: the collections
 // Oura's ExtApiV2DataType names (vo2_max is the vO2_max route) and
-// daily_cycle_phases; none for heartrate, ring_battery_level, personal_info.
+// daily_cycle_phases; none for heartrate, ring_battery_level, personal_info
+// (so the rows of new days, and a revised day's heart rate and interbeat
+// intervals, change without an event: clients poll them).
 // Deleted documents stay deleted (list, by id, Documents). Faults: lost
 // events (WebhookLost, WebhookLostFor: deliveries silently not sent), late
 // documents (WebhookLate: a created or updated document is 404 and unlisted

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -37,6 +38,7 @@ type hooks struct {
 
 	delay, timeout, retryBase time.Duration
 	now                       func() time.Time
+	log                       *slog.Logger // one line per attempt when set; never a secret
 	userID                    func(user int) string
 	client                    *http.Client
 	ctx                       context.Context
@@ -55,6 +57,7 @@ type delivery struct {
 	sub   string
 	body  []byte
 	tries int
+	what  string // "create tag" for the log
 }
 
 func newHooks(cfg config, userID func(int) string) *hooks {
@@ -74,6 +77,7 @@ func newHooks(cfg config, userID func(int) string) *hooks {
 		timeout:   cfg.webhookTimeout,
 		retryBase: cfg.webhookRetryBase,
 		now:       cfg.Now,
+		log:       cfg.Logger,
 		userID:    userID,
 		client: &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse // Oura does not follow redirects either, as far as anyone knows
@@ -157,7 +161,7 @@ func (h *hooks) emit(changes []Change) {
 				body = eventBody(c, now, h.userID(c.User))
 			}
 			h.st.pending++
-			h.scheduleLocked(&delivery{sub: sub.id, body: body}, h.delay)
+			h.scheduleLocked(&delivery{sub: sub.id, body: body, what: c.Op + " " + c.DataType}, h.delay)
 		}
 	}
 	h.notifyLocked()
@@ -219,10 +223,13 @@ func (h *hooks) attempt(d *delivery) {
 	case <-h.ctx.Done():
 	}
 
+	d.tries++
+	if h.log != nil {
+		h.log.Info("webhook", "event", d.what, "subscription", d.sub, "try", d.tries, "status", status, "failure", why)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	defer h.notifyLocked()
-	d.tries++
 	switch {
 	case status >= 200 && status <= 299:
 		h.finishLocked(&h.st.delivered)

@@ -69,6 +69,13 @@ func (c *Client) Ensure(ctx context.Context, callback, token string, dataTypes [
 	if token == "" {
 		return rep, errors.New("webhook: no verification token")
 	}
+	var uniq []string
+	for _, d := range dataTypes {
+		if !slices.Contains(uniq, d) {
+			uniq = append(uniq, d)
+		}
+	}
+	dataTypes = uniq
 	subs, err := c.List(ctx)
 	if err != nil {
 		return rep, err

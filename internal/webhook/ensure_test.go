@@ -50,7 +50,7 @@ func TestEnsure(t *testing.T) {
 			len(rep.Renewed), len(rep.Created), len(rep.Kept), err)
 	}
 	// One more data type: only its three are made.
-	rep, err = c.Ensure(ctx, cb, testToken, append(types, "workout"), 7*24*time.Hour)
+	rep, err = c.Ensure(ctx, cb, testToken, append(types, "workout", "tag", "workout"), 7*24*time.Hour)
 	if err != nil || len(rep.Created) != 3 || len(rep.Kept) != 9 {
 		t.Fatalf("Ensure with a new data type: %d created, %d kept, %v; want 3, 9", len(rep.Created), len(rep.Kept), err)
 	}
