@@ -59,20 +59,12 @@ var ErrClient = errors.New("bad API client options")
 // when all is written. Its errors are Export's (ErrPartial, ErrNothing, the
 // context's), ErrClient for client options, and the store's.
 func ExportAccount(ctx context.Context, o AccountOptions) (*Result, error) {
-	st, err := OpenStore(filepath.Join(o.State, StoreDir))
+	st, client, err := o.open()
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
-	client, err := oura.NewClient(o.Client)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrClient, err)
-	}
-	fetch := o.Fetch
-	fetch.Client, fetch.Store = client, st
-	if o.Progress != nil {
-		fetch.Progress = o.Progress(client.Stats())
-	}
+	fetch := o.fetchOptions(st, client)
 	if fetch.DryRun {
 		// An API the server retired is asked once, as an export would.
 		retired, err := probeAPIs(ctx, client, fetch.Collections)
@@ -94,33 +86,62 @@ func ExportAccount(ctx context.Context, o AccountOptions) (*Result, error) {
 		res.Requests = client.Stats().Requests.Load()
 		return res, err
 	}
-
 	root, err := o.Out()
 	if err != nil {
 		return nil, err
 	}
+	return o.export(ctx, fetch, root, nil)
+}
+
+// open opens the account's store and makes its API client.
+func (o AccountOptions) open() (*Store, *oura.Client, error) {
+	st, err := OpenStore(filepath.Join(o.State, StoreDir))
+	if err != nil {
+		return nil, nil, err
+	}
+	client, err := oura.NewClient(o.Client)
+	if err != nil {
+		st.Close()
+		return nil, nil, fmt.Errorf("%w: %w", ErrClient, err)
+	}
+	return st, client, nil
+}
+
+// fetchOptions returns o.Fetch with the store, the client and the progress set.
+func (o AccountOptions) fetchOptions(st *Store, client *oura.Client) FetchOptions {
+	fetch := o.Fetch
+	fetch.Client, fetch.Store = client, st
+	if o.Progress != nil {
+		fetch.Progress = o.Progress(client.Stats())
+	}
+	return fetch
+}
+
+// export opens a sink per format below root and runs the export with
+// fetch as its fetching half (nil: Fetch).
+func (o AccountOptions) export(ctx context.Context, fetch FetchOptions, root sinks.Dir, f fetchFunc) (*Result, error) {
 	tables := OutputTables(fetch.Collections) // v1 collections write to their v2 twins' tables
 	open := o.OpenSink
 	if open == nil {
 		open = sinks.Open
 	}
 	var outs []sinks.Sink
-	for _, f := range o.Formats {
+	for _, format := range o.Formats {
 		so := o.Sink
 		so.Tables = tables
 		if o.FormatDir != nil {
-			so.Dir = o.FormatDir(root, f)
+			so.Dir = o.FormatDir(root, format)
 		} else {
-			so.Dir = root.Sub(f)
+			so.Dir = root.Sub(format)
 		}
-		sk, err := open(f, so)
+		sk, err := open(format, so)
 		if err != nil {
 			for _, x := range outs {
 				x.Close()
 			}
-			return nil, fmt.Errorf("open %s output: %w", f, err)
+			return nil, fmt.Errorf("open %s output: %w", format, err)
 		}
 		outs = append(outs, sk)
 	}
-	return Export(ctx, Options{Fetch: fetch, Sinks: outs, Root: root, Tables: tables, ToolVersion: o.ToolVersion, Registry: o.Registry, After: o.After})
+	return export(ctx, Options{Fetch: fetch, Sinks: outs, Root: root, Tables: tables, ToolVersion: o.ToolVersion, Registry: o.Registry, After: o.After}, f)
 }

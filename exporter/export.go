@@ -150,7 +150,15 @@ func (e *RetiredError) Unwrap() error { return ErrRetired }
 // fetching goes on: a v2 collection is built as soon as it is complete;
 // collections of other APIs, and the v1 and imported documents the store
 // holds from earlier runs, are merged under them once all v2 is in.
-func Export(ctx context.Context, o Options) (*Result, error) {
+func Export(ctx context.Context, o Options) (*Result, error) { return export(ctx, o, nil) }
+
+// fetchFunc is the fetching half of an export: Fetch, or Refresh's fetch
+// of just what changed. It calls onDone as each collection is complete.
+type fetchFunc func(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*FetchResult, error)
+
+// export is Export with fetch as its fetching half; nil is Fetch, after
+// asking each API other than v2 whether the server retired it.
+func export(ctx context.Context, o Options, fetch fetchFunc) (*Result, error) {
 	start := time.Now()
 	res := &Result{}
 	defer func() {
@@ -176,9 +184,13 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	// An API the server retired fails as a whole, plainly.
-	retired, err := probeAPIs(ctx, o.Fetch.Client, o.Fetch.Collections)
-	if err != nil {
-		return res, err
+	retired := map[*Collection]*RetiredError{}
+	var err error
+	if fetch == nil {
+		fetch = Fetch
+		if retired, err = probeAPIs(ctx, o.Fetch.Client, o.Fetch.Collections); err != nil {
+			return res, err
+		}
 	}
 	fo := o.Fetch
 	fo.Collections = slices.DeleteFunc(slices.Clone(o.Fetch.Collections), func(c *Collection) bool { return retired[c] != nil })
@@ -231,7 +243,7 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 	}()
 	var fres *FetchResult
 	if len(fo.Collections) > 0 {
-		fres, err = Fetch(ctx, fo, func(c *Collection) { ready <- c })
+		fres, err = fetch(ctx, fo, func(c *Collection) { ready <- c })
 	} else {
 		fres = &FetchResult{Until: fo.Until, Account: st.State.Account}
 		if fres.Until.IsZero() {

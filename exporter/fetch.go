@@ -111,6 +111,9 @@ type job struct {
 	laneEnd time.Time
 	// cont is where the lane goes on after this window.
 	cont time.Time
+	// hold, when set, is asked before the window's segment is committed:
+	// false discards it (Refresh keeps a day whose list lags an event).
+	hold func() bool
 }
 
 // collState is the per-collection bookkeeping of a running fetch.

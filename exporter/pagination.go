@@ -174,6 +174,9 @@ func (f *fetcher) fetchWindow(ctx context.Context, j *job, each func(doc []byte)
 			break
 		}
 	}
+	if j.hold != nil && !j.hold() {
+		return 0, errHeld
+	}
 	seg, err := w.Commit()
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", c.Name, err)
