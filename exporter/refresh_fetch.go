@@ -472,7 +472,7 @@ func (r *refresh) series(ctx context.Context, c *Collection, res *FetchResult) e
 	if err := r.generation(c); err != nil {
 		return err
 	}
-	for _, s := range gapMerge(ss, refreshSeriesGap) {
+	for _, s := range splitSpans(gapMerge(ss, refreshSeriesGap), c.MaxWindow) {
 		w := &rwindow{span: s}
 		if err := r.window(ctx, c, w, nil); err != nil {
 			return err
@@ -484,6 +484,23 @@ func (r *refresh) series(ctx context.Context, c *Collection, res *FetchResult) e
 		}
 	}
 	return nil
+}
+
+// splitSpans cuts the spans of ss longer than max (0: no limit) into
+// pieces of at most max: the API refuses a longer window of a time series.
+func splitSpans(ss spans, max time.Duration) spans {
+	if max <= 0 {
+		return ss
+	}
+	var out spans
+	for _, s := range ss {
+		for s.To.Sub(s.From) > max {
+			out = append(out, span{s.From, s.From.Add(max)})
+			s.From = s.From.Add(max)
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // gapMerge joins the spans of ss that lie less than gap apart.
