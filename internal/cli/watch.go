@@ -96,6 +96,7 @@ func (f *watchFlags) register(fs *pflag.FlagSet) {
 	for _, name := range watchExportFlags {
 		fs.AddFlag(all.Lookup(name))
 	}
+	fs.Lookup("accounts").Usage = "serve a cohort: one participant per line, \"id token_file\", as for\n'ouraexport export --accounts' (see 'ouraexport help export')"
 	fs.StringVar(&f.listen, "listen", "", "address to receive events on, e.g. 127.0.0.1:8080 (port 0 picks one)")
 	fs.StringVar(&f.callback, "callback-url", "", "the https URL Oura sends events to (it reaches --listen through\n"+
 		"your proxy or tunnel); given, watch subscribes and renews")
