@@ -68,6 +68,7 @@ func NewCommand(s Streams) *cobra.Command {
 		specCommand(s),
 		verifyCommand(s),
 		versionCommand(s),
+		webhookCommand(s),
 	)
 	// The completion command is cobra's, created now (not when the command
 	// line runs) so that its help and man page are there.

@@ -24,7 +24,14 @@ sandbox-client with secret sandbox-secret; /oauth/authorize approves at once
 as user 1 (or user n with login_hint=n).`
 
 const sandboxNotes = `Control routes for tests (no token): POST /_sandbox/advance?days=N,
-POST /_sandbox/revise?user=N&day=DATE, GET /_sandbox/stats, GET /_sandbox/info.
+POST /_sandbox/revise?user=N&day=DATE, POST /_sandbox/delete?user=N&collection=C&id=ID
+(or &day=DATE), GET /_sandbox/stats, GET /_sandbox/info, GET /_sandbox/webhook
+(subscriptions, delivery counters) and POST /_sandbox/webhook?lost=N&lost_for=DUR&
+late=DUR&naive=BOOL&ttl=DUR (webhook faults).
+
+Webhooks: /v2/webhook/subscription... with x-client-id sandbox-client and
+x-client-secret sandbox-secret; advance, revise and delete send signed events
+to every matching subscription after --webhook-delay.
 
 Exit status: 0 stopped by SIGINT or SIGTERM; 1 failed (say, the address is
 in use); 2 bad usage.`
@@ -100,10 +107,20 @@ func (f *sandboxFlags) register(fs *pflag.FlagSet, a *sandboxArgs) {
 	fs.BoolVar(&f.opts.Lapsed, "lapsed", false, "answer 403 on v2 data routes (membership ended)")
 	fs.BoolVar(&f.opts.V1Retired, "v1-retired", false, "answer 404 on every /v1 route")
 	fs.BoolVar(&f.opts.NoGzip, "no-gzip", false, "never gzip responses")
+	fs.DurationVar(&f.opts.WebhookDelay, "webhook-delay", sandbox.DefaultWebhookDelay, "time from a change to its webhook events (default 1s)")
+	fs.DurationVar(&f.opts.WebhookTTL, "webhook-ttl", sandbox.DefaultWebhookTTL, "lifetime of a webhook subscription (default 2160h, 90 days)")
+	fs.DurationVar(&f.opts.WebhookTimeout, "webhook-timeout", sandbox.DefaultWebhookTimeout, "how long a callback may take to answer (default 10s)")
+	fs.DurationVar(&f.opts.WebhookRetryBase, "webhook-retry", sandbox.DefaultWebhookRetryBase, "first retry delay of an event, doubling, 10 tries (default 5s)")
+	fs.IntVar(&f.opts.WebhookLost, "webhook-lost", 0, "lose the first N webhook deliveries (events that stop)")
+	fs.DurationVar(&f.opts.WebhookLostFor, "webhook-lost-for", 0, "lose every webhook delivery for this long after the start")
+	fs.DurationVar(&f.opts.WebhookLate, "webhook-late", 0, "a created or updated document is 404 until this long after its event")
+	fs.BoolVar(&f.opts.WebhookNaiveExpiry, "webhook-naive-expiry", false, "write expiration_time without a time-zone offset")
 	fs.BoolVar(&f.verbose, "verbose", false, "log one line per request (never a token)")
 	flagArgs(fs, "addr=HOST:PORT", "users=N", "since=DATE", "until=DATE", "seed=N", "page-size=N", "latency=DUR",
 		"fault-rate=F", "faults=LIST", "slow-delay=DUR", "rate-limit=N/DUR", "token-ttl=DUR", "max-window=DUR",
-		"date-semantics=LIST", "scopes=LIST", "app-rate-limit=N/DUR", "token-endpoint=WHICH", "extra-collection=NAME")
+		"date-semantics=LIST", "scopes=LIST", "app-rate-limit=N/DUR", "token-endpoint=WHICH", "extra-collection=NAME",
+		"webhook-delay=DUR", "webhook-ttl=DUR", "webhook-timeout=DUR", "webhook-retry=DUR", "webhook-lost=N",
+		"webhook-lost-for=DUR", "webhook-late=DUR")
 }
 
 // check reads the flags in a into f's options and checks them.

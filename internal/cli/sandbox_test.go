@@ -165,6 +165,16 @@ func TestSandboxFlags(t *testing.T) {
 				t.Errorf("%+v", o)
 			}
 		}},
+		{"webhooks", []string{"--webhook-delay", "20ms", "--webhook-ttl", "2s", "--webhook-timeout", "1s", "--webhook-retry", "50ms",
+			"--webhook-lost", "3", "--webhook-lost-for", "1m", "--webhook-late", "5s", "--webhook-naive-expiry"}, true, func(t *testing.T, f sandboxFlags) {
+			o := f.opts
+			if o.WebhookDelay != 20*time.Millisecond || o.WebhookTTL != 2*time.Second || o.WebhookTimeout != time.Second ||
+				o.WebhookRetryBase != 50*time.Millisecond || o.WebhookLost != 3 || o.WebhookLostFor != time.Minute ||
+				o.WebhookLate != 5*time.Second || !o.WebhookNaiveExpiry {
+				t.Errorf("%+v", o)
+			}
+		}},
+		{"negative webhook delay", []string{"--webhook-delay", "-1s"}, false, nil},
 		{"rate limit off", []string{"--rate-limit", "off"}, true, func(t *testing.T, f sandboxFlags) {
 			if f.opts.RateLimit != -1 {
 				t.Errorf("rate limit %d", f.opts.RateLimit)

@@ -14,9 +14,15 @@ var controlMethods = map[string]string{"advance": http.MethodPost, "revise": htt
 //
 //	POST /_sandbox/advance?days=N           the history end moves N days (default 1)
 //	POST /_sandbox/revise?user=N&day=DATE   that day's documents get new values
+//	POST /_sandbox/delete?user=N&collection=C&id=ID|day=DATE   a document goes
+//	GET|POST /_sandbox/webhook              webhook state and faults (webhook_change.go)
 //	GET  /_sandbox/stats                    the counters, as JSON (see Stats)
 //	GET  /_sandbox/info                     users, history, seed, tokens, OAuth client
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, rs *reqState, op string) {
+	if op == "delete" || op == "webhook" {
+		s.serveHookControl(w, r, rs, op)
+		return
+	}
 	q := r.URL.Query()
 	method := controlMethods[op]
 	if method == "" {
@@ -40,7 +46,10 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, rs *reqSta
 			}
 			days = n
 		}
-		out = map[string]string{"until": s.Advance(days).String()}
+		until, changes := s.AdvanceChanges(days)
+		m := wireChanges(changes)
+		m["until"] = until.String()
+		out = m
 	case "revise":
 		user, err := strconv.Atoi(q.Get("user"))
 		if err != nil || user < 1 || user > s.cfg.Users {
@@ -52,8 +61,10 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, rs *reqSta
 			s.detail(w, r, rs, http.StatusBadRequest, "day: "+err.Error())
 			return
 		}
-		_ = s.Revise(user, day) // the user was checked above
-		out = map[string]any{"user": user, "day": day.String(), "revision": s.revision(user, day)}
+		changes, _ := s.ReviseChanges(user, day) // the user was checked above
+		m := wireChanges(changes)
+		m["user"], m["day"], m["revision"] = user, day.String(), s.revision(user, day)
+		out = m
 	case "stats":
 		out = s.Stats()
 	case "info":

@@ -143,8 +143,45 @@
 //
 // Outside Oura's namespace, for tests that run the sandbox as a process
 // (no token, never faulted or rate-limited): POST /_sandbox/advance?days=N
-// (Advance), POST /_sandbox/revise?user=N&day=YYYY-MM-DD (Revise), GET
-// /_sandbox/stats (Stats as JSON), GET /_sandbox/info.
+// (Advance), POST /_sandbox/revise?user=N&day=YYYY-MM-DD (Revise), POST
+// /_sandbox/delete?user=N&collection=C&id=ID or &day=DATE (Delete, DeleteDay:
+// the first document of that day), GET /_sandbox/stats (Stats as JSON), GET
+// /_sandbox/info, GET /_sandbox/webhook (Webhooks as JSON) and POST
+// /_sandbox/webhook?lost=N&lost_for=DUR&late=DUR&naive=BOOL&ttl=DUR (the
+// webhook faults). advance, revise and delete answer with the changes they
+// made ({"changes":[{"event_type","collection","data_type","object_id",
+// "user","day"}],"changes_total":N}, at most 5000 listed).
+//
+// # Webhooks
+//
+// The subscription routes of API-NOTES 2.4 (/v2/webhook/subscription, /{id},
+// /renew/{id}) take the OAuth client's x-client-id and x-client-secret
+// (else 403 {"detail":"Forbidden"}; an unknown id is 403 "Webhook with
+// specified id does not exist."; a bad body is a 422 HTTPValidationError).
+// A create first sends GET <callback>?verification_token=T&challenge=C and
+// needs {"challenge": C} back (else 422). Subscriptions belong to the app
+// and deliver every user's events; expiration_time is now + WebhookTTL
+// (default 90 days), RFC 3339 with Z, or offset-less with
+// WebhookNaiveExpiry; an expired one delivers nothing until renewed.
+//
+// Each document advance creates (or updates: a rest mode period that ended),
+// revise updates or delete deletes is an event: WebhookDelay (default 1s)
+// later every live subscription with its event_type and data_type gets a
+// POST of {"event_type", "data_type", "object_id", "event_time", "user_id"}
+// (user_id: the personal_info id; written with Python's ", " and ": "
+// separators) with x-oura-timestamp (Unix seconds) and x-oura-signature
+// (upper-case hex HMAC-SHA256 of timestamp + raw body, keyed with the client
+// secret). Anything but 2xx, or no answer within WebhookTimeout (default
+// 10s), is retried after WebhookRetryBase (5s), doubling, WebhookTries (10)
+// tries in all; 410 deletes the subscription. Data types: the collections
+// Oura's ExtApiV2DataType names (vo2_max is the vO2_max route) and
+// daily_cycle_phases; none for heartrate, ring_battery_level, personal_info
+// (so the rows of new days, and a revised day's heart rate and interbeat
+// intervals, change without an event: clients poll them).
+// Deleted documents stay deleted (list, by id, Documents). Faults: lost
+// events (WebhookLost, WebhookLostFor: deliveries silently not sent), late
+// documents (WebhookLate: a created or updated document is 404 and unlisted
+// until that long after its event) and the naive expiry.
 //
 // # The synthetic truth
 //

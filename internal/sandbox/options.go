@@ -177,6 +177,27 @@ type Options struct {
 	AppRateWindow time.Duration
 	// RecordRequests keeps a record of every request (Requests).
 	RecordRequests bool
+	// WebhookTTL is the lifetime of a webhook subscription from its
+	// creation or renewal (default 90 days).
+	WebhookTTL time.Duration
+	// WebhookDelay is the time from a change to its events (default 1s).
+	WebhookDelay time.Duration
+	// WebhookTimeout is how long a callback may take to answer an event or
+	// the verification challenge (default 10s).
+	WebhookTimeout time.Duration
+	// WebhookRetryBase is the wait before the first retry of an event; it
+	// doubles with each try, up to WebhookTries (default 5s).
+	WebhookRetryBase time.Duration
+	// WebhookNaiveExpiry writes expiration_time without an offset.
+	WebhookNaiveExpiry bool
+	// WebhookLost loses the first N deliveries; WebhookLostFor loses every
+	// delivery for that long after New (the lost events fault).
+	WebhookLost    int
+	WebhookLostFor time.Duration
+	// WebhookLate hides each created or updated document, on the list and
+	// by-id routes, until that long after its event was due (the late
+	// document fault).
+	WebhookLate time.Duration
 	// Now is the clock (default time.Now); tests use it for token expiry
 	// and rate windows.
 	Now func() time.Time
@@ -229,6 +250,10 @@ func (o *Options) Validate() error {
 		}
 	}
 	errs = append(errs, o.validateDrift()...)
+	if o.WebhookTTL < 0 || o.WebhookDelay < 0 || o.WebhookTimeout < 0 || o.WebhookRetryBase < 0 ||
+		o.WebhookLostFor < 0 || o.WebhookLate < 0 || o.WebhookLost < 0 {
+		errs = append(errs, errors.New("webhook durations and counts must not be negative"))
+	}
 	if o.AppRateWindow < 0 {
 		errs = append(errs, errors.New("durations must not be negative"))
 	}
@@ -255,6 +280,10 @@ type config struct {
 	semantics           map[string]DateSemantics
 	staticScopes        scopeSet
 	faults              []string
+	webhookTTL          time.Duration
+	webhookDelay        time.Duration
+	webhookTimeout      time.Duration
+	webhookRetryBase    time.Duration
 }
 
 func (o Options) withDefaults() config {
@@ -309,7 +338,18 @@ func (o Options) withDefaults() config {
 	if len(c.faults) == 0 {
 		c.faults = DefaultFaults
 	}
+	c.webhookTTL = orDefault(o.WebhookTTL, DefaultWebhookTTL)
+	c.webhookDelay = orDefault(o.WebhookDelay, DefaultWebhookDelay)
+	c.webhookTimeout = orDefault(o.WebhookTimeout, DefaultWebhookTimeout)
+	c.webhookRetryBase = orDefault(o.WebhookRetryBase, DefaultWebhookRetryBase)
 	return c
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }
 
 func contains(list []string, s string) bool {

@@ -33,6 +33,9 @@ type Server struct {
 	extra    []*collection // Options.ExtraCollections (drift.go)
 	app      *limiter      // the per-application rate limit (applimit.go)
 	log      *requestLog   // Options.RecordRequests (requestlog.go)
+	hooks    *hooks        // webhook subscriptions and deliveries (webhook*.go)
+	masks    masks         // deleted and late documents (webhook_change.go)
+	histMu   sync.Mutex    // serialises advance, revise and delete
 
 	srvMu sync.Mutex
 	srv   *http.Server
@@ -76,6 +79,7 @@ func New(opts Options) (*Server, error) {
 		app:      newLimiter(cfg.AppRateLimit, cfg.AppRateWindow),
 		log:      newRequestLog(cfg.RecordRequests),
 	}
+	s.hooks = newHooks(cfg, s.userID)
 	s.until.Store(int32(cfg.Until))
 	return s, nil
 }
@@ -92,22 +96,19 @@ func (s *Server) Until() Date { return Date(s.until.Load()) }
 // Advance moves the end of the history days forward (new days appear) and
 // returns the new last day; days < 0 count as 0. Days already served keep
 // their documents, except that a rest mode period still running at the old
-// end may now have ended.
+// end may now have ended. Live webhook subscriptions get the events.
 func (s *Server) Advance(days int) Date {
-	return Date(s.until.Add(int32(max(days, 0))))
+	until, _ := s.advanceChanges(days, false)
+	return until
 }
 
 // Revise gives day's documents of user new values (same ids): another
 // sleep score, other heart rates, other steps. Each call makes a new
-// revision. Other days' documents do not change.
+// revision. Other days' documents do not change. Live webhook
+// subscriptions get an update event for each document that changed.
 func (s *Server) Revise(user int, day Date) error {
-	if user < 1 || user > s.cfg.Users {
-		return fmt.Errorf("revise: no user %d (users 1..%d)", user, s.cfg.Users)
-	}
-	s.revMu.Lock()
-	s.revs[revKey{user, day}]++
-	s.revMu.Unlock()
-	return nil
+	_, err := s.ReviseChanges(user, day)
+	return err
 }
 
 func (s *Server) revision(user int, day Date) int {
@@ -159,8 +160,10 @@ func (s *Server) Start(addr string) (string, error) {
 }
 
 // Shutdown stops the server gracefully: it stops accepting, lets requests
-// in flight finish until ctx ends, then closes what is left.
+// in flight finish until ctx ends, then closes what is left. Webhook
+// deliveries stop at once.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.hooks.close()
 	s.srvMu.Lock()
 	srv := s.srv
 	s.srvMu.Unlock()
@@ -178,8 +181,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // Close stops the server at once, closing open connections (and so
-// cancelling requests in flight).
+// cancelling requests in flight), and stops webhook deliveries.
 func (s *Server) Close() error {
+	s.hooks.close()
 	s.srvMu.Lock()
 	srv := s.srv
 	s.srvMu.Unlock()
@@ -230,6 +234,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveOAuth(w, r, rs, p[len("/oauth/"):])
 	case p == PortalTokenPath:
 		s.serveOAuth(w, r, rs, portalStep)
+	case p == "/v2/webhook/subscription" || strings.HasPrefix(p, "/v2/webhook/subscription/"):
+		s.serveWebhook(w, r, rs, strings.TrimPrefix(p[len("/v2/webhook/subscription"):], "/"))
 	case strings.HasPrefix(p, "/_sandbox/"):
 		rs.route = "control"
 		s.serveControl(w, r, rs, p[len("/_sandbox/"):])

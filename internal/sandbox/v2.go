@@ -114,7 +114,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, rs *reqState, g g
 // collection or another user, or of a day outside the history, are 404.
 func (s *Server) single(w http.ResponseWriter, r *http.Request, rs *reqState, c *collection, wo *world, id string, fault string) {
 	k, ok := s.t.ids.decode(id)
-	if !ok || k.coll != c.code || k.user != wo.user {
+	if !ok || k.coll != c.code || k.user != wo.user || s.masked(k) {
 		s.detail(w, r, rs, http.StatusNotFound, msgNotFound)
 		return
 	}
@@ -256,6 +256,9 @@ scan:
 				next = &pos{d, i}
 				break scan
 			}
+			if s.masked(idKey{c.code, wo.user, d, i}) {
+				continue
+			}
 			if fault == FaultDuplicate && len(positions) < cap(positions) {
 				positions = append(positions, pos{d, i})
 			}
@@ -306,6 +309,9 @@ func (s *Server) listRings(w http.ResponseWriter, r *http.Request, rs *reqState,
 		if n == s.cfg.docPage {
 			next = i
 			break
+		}
+		if s.masked(idKey{coll: 13, user: wo.user, idx: i}) {
+			continue
 		}
 		writeRing(e, wo, i)
 		s.extraFields(e, collectionByName("ring_configuration").code, wo, 0, int64(i))

@@ -48,6 +48,7 @@ var rules = map[string][]string{
 	"internal/tools/benchexport": {"exporter", "internal/catalog", "schema", "sinks/..."},
 	"internal/tools/mangen":      {"internal/cli"},
 	"internal/tools/specgen":     {"internal/apispec"},
+	"internal/webhook":           {"internal/atomicfile"},
 	"schema":                     nil,
 	"sinks":                      {"schema", "internal/atomicfile", "sinks/internal/..."},
 	"sinks/csv":                  {"schema", "sinks", "sinks/internal/..."},
