@@ -401,6 +401,60 @@ func TestRefreshCarriesOutcomes(t *testing.T) {
 	sameExport(t, out, res.Meta, fresh, fres.Meta)
 }
 
+// TestRefreshInterrupted: a refresh cancelled while it fetches leaves the
+// outputs and MANIFEST.json as they were, reports nothing applied, and the
+// same changes asked again bring the folder to a fresh export's.
+func TestRefreshInterrupted(t *testing.T) {
+	w := newWorld(t, "2024-02-01", "2024-03-10", nil)
+	out := t.TempDir()
+	w.exportAccount(t, out)
+	before, manifest := dataFiles(t, out), readManifest(t, out)
+	newUntil, created := w.srv.AdvanceChanges(2)
+	w.until, _ = time.Parse(time.DateOnly, newUntil.String())
+	chs := events(created)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	o := w.account(t, out)
+	o.Progress = func(*oura.Stats) exporter.Progress {
+		return progressFunc(func() { cancel() }) // at the first page stored
+	}
+	res, err := exporter.Refresh(ctx, o, chs)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+	if res != nil && (len(res.Applied) > 0 || len(res.Retry) > 0) {
+		t.Errorf("an interrupted refresh reports %d applied, %d to retry", len(res.Applied), len(res.Retry))
+	}
+	compareData(t, dataFiles(t, out), before)
+	if m := readManifest(t, out); !m.CreatedAt.Equal(manifest.CreatedAt) {
+		t.Error("an interrupted refresh rewrote MANIFEST.json")
+	}
+	noTemp(t, out)
+
+	res, err = exporter.Refresh(context.Background(), w.account(t, out), chs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Applied) != len(chs) {
+		t.Errorf("%d of %d changes applied", len(res.Applied), len(chs))
+	}
+	fresh := t.TempDir()
+	fres := w.exportAccount(t, fresh)
+	sameExport(t, out, res.Meta, fresh, fres.Meta)
+	noTemp(t, out)
+}
+
+// noTemp fails if the export folder holds temporary files outside the store.
+func noTemp(t *testing.T, out string) {
+	t.Helper()
+	filepath.Walk(out, func(p string, info os.FileInfo, err error) error {
+		if err == nil && strings.Contains(info.Name(), ".tmp-") && !strings.Contains(p, exporter.StoreDir) {
+			t.Errorf("temporary file left behind: %s", p)
+		}
+		return nil
+	})
+}
+
 // TestRefreshNeedsAnExport: a folder without an export says what to do.
 func TestRefreshNeedsAnExport(t *testing.T) {
 	w := newWorld(t, "2024-03-01", "2024-03-10", nil)
