@@ -55,6 +55,15 @@
 // meet in the store come from a Registry passed in explicitly (built by
 // internal/catalog); V2Collections derives the v2 ones from the schema.
 //
+// Refresh (refresh.go, refresh_fetch.go) is the fetch of the push side
+// (watch): given the changes webhook events announced, it fetches only the
+// days they touch (a stored document's day, a window from a collection's
+// last stored day for new ones, a document by id only when neither shows
+// it; the time series over the days touched), stores them as a newer
+// generation, and builds and commits the outputs exactly as Export does.
+// What the last export said about the collections it could not read comes
+// from its MANIFEST.json, so the folder equals a fresh export's.
+//
 // The API moves, and the engine keeps what it does not know (probe.go):
 // an optional collection (Collection.Optional, gated by a scope most
 // logins lack) is probed with one request before planning, and a 403 or

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -423,5 +424,39 @@ func TestExportIncremental(t *testing.T) {
 	// one or two per time series: far from a full export.
 	if again.Requests > 30 {
 		t.Errorf("the incremental run made %d requests, want a handful (a full export made %d)", again.Requests, first.Requests)
+	}
+}
+
+// The time series are complete, and so can be built, as soon as their own
+// windows are in: they do not wait for every date collection, only for the
+// date collections' days before the first one the time series were
+// planned from (their heads, fetched first).
+func TestSeriesCompleteBeforeDates(t *testing.T) {
+	w := newWorld(t, "2025-01-01", "2025-06-30", nil)
+	co := oura.ClientOptions{BaseURL: w.url, Tokens: oura.StaticToken(w.srv.Token(1))}
+	client, err := oura.NewClient(co)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := exporter.OpenStore(filepath.Join(t.TempDir(), exporter.StoreDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var order []string
+	fo := exporter.FetchOptions{Client: client, Store: st, Collections: exporter.V2Collections(schema.CheckV2),
+		Until: w.until, Workers: 1, Lookback: 14, Now: func() time.Time { return w.until.Add(20 * time.Hour) }}
+	if _, err := exporter.Fetch(context.Background(), fo, func(c *exporter.Collection) { order = append(order, c.Name) }); err != nil {
+		t.Fatal(err)
+	}
+	at := func(name string) int {
+		i := slices.Index(order, name)
+		if i < 0 {
+			t.Fatalf("%s never completed: %v", name, order)
+		}
+		return i
+	}
+	if hr, tag := at("heartrate"), at("tag"); hr > tag {
+		t.Errorf("heartrate completed after tag, a date collection fetched after it (order %v): the time series waited for every date collection", order)
 	}
 }

@@ -114,6 +114,10 @@ type job struct {
 	// hold, when set, is asked before the window's segment is committed:
 	// false discards it (Refresh keeps a day whose list lags an event).
 	hold func() bool
+	// head is set on the windows of a date collection that end by the
+	// first day the time series were planned from: fetched first, they
+	// tell whether the time series reach back further (see maybeHeadsIn).
+	head bool
 }
 
 // collState is the per-collection bookkeeping of a running fetch.
@@ -124,7 +128,10 @@ type collState struct {
 	final     bool // no more windows will be planned
 	maxWindow time.Duration
 	reported  bool
-	skip      bool // left out of the plan: settle found it unreadable
+	skip      bool  // left out of the plan: settle found it unreadable
+	head      spans // the head's days not yet fetched (see maybeHeadsIn)
+	planned   spans // a date collection's days planned at the start
+	got       spans // and those committed since
 }
 
 type fetcher struct {
@@ -141,6 +148,7 @@ type fetcher struct {
 	hint   time.Time // start of the instant collections' planned range
 	dates  int       // date collections not yet done
 	extend bool      // extend the time series back once the date collections are done
+	headTo time.Time // the end of the date collections' heads (zero: none planned)
 	onDone func(c *Collection)
 	planMu sync.Mutex
 	plan   []PlannedWindow
@@ -305,6 +313,10 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 	res.Since = f.since
 
 	f.q = newQueue(ctx, rankJob)
+	f.extend = o.Since.IsZero() && f.dates > 0 && !o.DryRun
+	if f.extend && !f.hint.IsZero() {
+		f.headTo = f.hint.AddDate(0, 0, 1)
+	}
 	var first []*job
 	for _, c := range o.Collections {
 		if f.colls[c].skip {
@@ -316,6 +328,7 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 			if err != nil {
 				return nil, err
 			}
+			js = f.heads(c, js)
 			first = append(first, js...)
 			f.colls[c].final = true
 		case Single, Paged:
@@ -325,7 +338,6 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 			f.colls[c].final = true
 		}
 	}
-	f.extend = o.Since.IsZero() && f.dates > 0 && !o.DryRun
 	if !f.hint.IsZero() || !f.extend {
 		js, err := f.planInstants(f.hint, time.Time{}, !f.extend)
 		if err != nil {

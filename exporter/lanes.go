@@ -82,7 +82,7 @@ func (f *fetcher) split(j *job, w *SegmentWriter, pages int, first, last time.Ti
 		if j.to.Sub(to) < size/2 || to.After(j.to) {
 			to = j.to
 		}
-		more = append(more, &job{c: c, from: from, to: to})
+		more = append(more, &job{c: c, from: from, to: to, head: j.head})
 		if to.Equal(j.to) {
 			break
 		}

@@ -183,7 +183,6 @@ func (f *fetcher) fetchWindow(ctx context.Context, j *job, each func(doc []byte)
 	}
 	if !early.IsZero() {
 		f.mu.Lock()
-		defer f.mu.Unlock()
 		if f.early.IsZero() || early.Before(f.early) {
 			f.early = early
 		}
@@ -191,10 +190,13 @@ func (f *fetcher) fetchWindow(ctx context.Context, j *job, each func(doc []byte)
 		if st := f.o.Store; st.State.Earliest.IsZero() || early.Before(st.State.Earliest) {
 			st.State.Earliest = early
 			if err := st.SaveState(); err != nil {
+				f.mu.Unlock()
 				return 0, fmt.Errorf("save export state: %w", err)
 			}
 		}
+		f.mu.Unlock()
 	}
+	f.covered(c, span{seg.From, seg.To})
 	return seg.Docs, nil
 }
 

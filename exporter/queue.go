@@ -92,6 +92,27 @@ func (q *queue) done() {
 	q.cond.Broadcast()
 }
 
+// rewrite replaces every queued job by what cut returns for it (the job
+// itself, or the jobs it is cut into), ranking them afresh, and returns how
+// many jobs were added.
+func (q *queue) rewrite(cut func(*job) []*job) int {
+	q.mu.Lock()
+	old := q.jobs
+	q.jobs = nil
+	added := 0
+	for _, x := range old {
+		js := cut(x.j)
+		added += len(js) - 1
+		for _, j := range js {
+			q.seq++
+			heap.Push(&q.jobs, queued{j: j, rank: q.rank(j), seq: x.seq})
+		}
+	}
+	q.mu.Unlock()
+	q.cond.Broadcast()
+	return added
+}
+
 func (q *queue) close() {
 	q.mu.Lock()
 	q.closed = true

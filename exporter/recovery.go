@@ -69,7 +69,7 @@ func (f *fetcher) run(ctx context.Context, j *job) error {
 			if j.probe && !j.rest.empty() {
 				rest.To = j.rest.To
 			}
-			retry = &job{c: j.c, from: j.from, to: j.from.Add(half), probe: true, rest: rest}
+			retry = &job{c: j.c, from: j.from, to: j.from.Add(half), probe: true, rest: rest, head: j.head}
 		}
 		f.mu.Unlock()
 		f.add([]*job{retry})

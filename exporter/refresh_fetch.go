@@ -68,6 +68,7 @@ type rwindow struct {
 	whole     bool
 	seen      map[string]time.Time // the ids the window holds, and their days
 	committed bool
+	docs      int // documents stored
 }
 
 // seenID reports whether the window (nil: none) holds the document id.
@@ -157,12 +158,15 @@ func (r *refresh) fetch(ctx context.Context, fo FetchOptions, onDone func(*Colle
 		if !ok {
 			continue
 		}
-		if err := r.collection(ctx, c, cs, res); err != nil {
+		if err := r.failed(c, r.collection(ctx, c, cs, res), res); err != nil {
 			return res, err
+		}
+		if cr := resultOf(res, c); cr.Err != nil && cr.Err != outcome[c] {
+			r.retry = append(r.retry, cs...) // the server refused it: recorded as an export would, asked again later
 		}
 	}
 	for _, c := range series {
-		if err := r.series(ctx, c, res); err != nil {
+		if err := r.failed(c, r.series(ctx, c, res), res); err != nil {
 			return res, err
 		}
 	}
@@ -175,6 +179,30 @@ func (r *refresh) fetch(ctx context.Context, fo FetchOptions, onDone func(*Colle
 		return res, st.SaveState()
 	}
 	return res, nil
+}
+
+// failed records err, when the server refused the collection c (an answer
+// other than 401 that asking again will not change: 403, 404, 422), as the
+// collection's outcome, as Fetch does: the other collections go on, and the
+// outputs say it is incomplete. Any other error ends the refresh (nil:
+// nothing to record).
+func (r *refresh) failed(c *Collection, err error, res *FetchResult) error {
+	var ae *oura.APIError
+	if err == nil || !errors.As(err, &ae) || ae.Status >= 500 || errors.Is(err, oura.ErrUnauthorized) || fatal(err) {
+		return err
+	}
+	resultOf(res, c).Err = unavailable(c, err)
+	return nil
+}
+
+// resultOf returns the result of c.
+func resultOf(res *FetchResult, c *Collection) *CollectionResult {
+	for _, cr := range res.Collections {
+		if cr.Collection == c {
+			return cr
+		}
+	}
+	return nil
 }
 
 // routeChange returns the collection of colls a change names (case aside:
@@ -347,7 +375,7 @@ func (r *refresh) addDocs(res *FetchResult, c *Collection, w *rwindow) {
 	for _, cr := range res.Collections {
 		if cr.Collection == c && w.committed {
 			cr.Windows++
-			cr.Docs += len(w.seen)
+			cr.Docs += w.docs
 		}
 	}
 }
@@ -368,7 +396,8 @@ func (r *refresh) window(ctx context.Context, c *Collection, w *rwindow, hold fu
 			}
 		}
 		err := r.gated(ctx, func() error {
-			_, err := r.f.fetchWindow(ctx, j, each)
+			n, err := r.f.fetchWindow(ctx, j, each)
+			w.docs = n
 			return err
 		})
 		switch {
@@ -477,11 +506,7 @@ func (r *refresh) series(ctx context.Context, c *Collection, res *FetchResult) e
 		if err := r.window(ctx, c, w, nil); err != nil {
 			return err
 		}
-		for _, cr := range res.Collections {
-			if cr.Collection == c {
-				cr.Windows++
-			}
-		}
+		r.addDocs(res, c, w)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -345,6 +346,113 @@ func TestRefreshLateDocuments(t *testing.T) {
 	fresh := t.TempDir()
 	fres := w.exportAccount(t, fresh)
 	sameExport(t, out, res.Meta, fresh, fres.Meta)
+}
+
+// TestRefreshCarriesOutcomes: a login without the scopes of the optional
+// collections and of session (which is not optional: incomplete). The
+// refreshed outputs say what a fresh export says about them, the daily_spo2
+// changes the server refuses are to be retried, the others applied.
+func TestRefreshCarriesOutcomes(t *testing.T) {
+	var scopes []string
+	for _, s := range sandbox.Scopes {
+		if s != "reproductive_cycle" && s != "interbeat_interval" && s != "spo2" {
+			scopes = append(scopes, "extapi:"+s)
+		}
+	}
+	w := newWorld(t, "2024-02-01", "2024-03-10", func(o *sandbox.Options) { o.Scopes = scopes })
+	account := func(out string) exporter.AccountOptions {
+		o := w.account(t, out)
+		o.Fetch.Collections = optionalColls()
+		return o
+	}
+	partial := func(out string) *exporter.Result {
+		res, err := exporter.ExportAccount(context.Background(), account(out))
+		if !errors.Is(err, exporter.ErrPartial) {
+			t.Fatalf("export: %v, want ErrPartial (daily_spo2 refused)", err)
+		}
+		return res
+	}
+	out := t.TempDir()
+	partial(out)
+	newUntil, created := w.srv.AdvanceChanges(4)
+	w.until, _ = time.Parse(time.DateOnly, newUntil.String())
+	chs := events(created)
+	res, err := exporter.Refresh(context.Background(), account(out), chs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refused int
+	for _, c := range chs {
+		if c.Collection == "daily_spo2" {
+			refused++
+			if !slices.Contains(res.Retry, c) {
+				t.Errorf("%v: the server refuses daily_spo2, want it retried", c)
+			}
+		}
+	}
+	if refused == 0 || len(res.Retry) != refused || len(res.Applied) != len(chs)-refused {
+		t.Errorf("%d daily_spo2 changes; %d retried, %d applied of %d", refused, len(res.Retry), len(res.Applied), len(chs))
+	}
+	if len(res.Meta.Notes) < 3 || !slices.Contains(res.Meta.Incomplete, "daily_spo2") {
+		t.Errorf("notes %q, incomplete %v: want the two optional collections and daily_spo2", res.Meta.Notes, res.Meta.Incomplete)
+	}
+	fresh := t.TempDir()
+	fres := partial(fresh)
+	sameExport(t, out, res.Meta, fresh, fres.Meta)
+}
+
+// TestRefreshInterrupted: a refresh cancelled while it fetches leaves the
+// outputs and MANIFEST.json as they were, reports nothing applied, and the
+// same changes asked again bring the folder to a fresh export's.
+func TestRefreshInterrupted(t *testing.T) {
+	w := newWorld(t, "2024-02-01", "2024-03-10", nil)
+	out := t.TempDir()
+	w.exportAccount(t, out)
+	before, manifest := dataFiles(t, out), readManifest(t, out)
+	newUntil, created := w.srv.AdvanceChanges(2)
+	w.until, _ = time.Parse(time.DateOnly, newUntil.String())
+	chs := events(created)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	o := w.account(t, out)
+	o.Progress = func(*oura.Stats) exporter.Progress {
+		return progressFunc(func() { cancel() }) // at the first page stored
+	}
+	res, err := exporter.Refresh(ctx, o, chs)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+	if res != nil && (len(res.Applied) > 0 || len(res.Retry) > 0) {
+		t.Errorf("an interrupted refresh reports %d applied, %d to retry", len(res.Applied), len(res.Retry))
+	}
+	compareData(t, dataFiles(t, out), before)
+	if m := readManifest(t, out); !m.CreatedAt.Equal(manifest.CreatedAt) {
+		t.Error("an interrupted refresh rewrote MANIFEST.json")
+	}
+	noTemp(t, out)
+
+	res, err = exporter.Refresh(context.Background(), w.account(t, out), chs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Applied) != len(chs) {
+		t.Errorf("%d of %d changes applied", len(res.Applied), len(chs))
+	}
+	fresh := t.TempDir()
+	fres := w.exportAccount(t, fresh)
+	sameExport(t, out, res.Meta, fresh, fres.Meta)
+	noTemp(t, out)
+}
+
+// noTemp fails if the export folder holds temporary files outside the store.
+func noTemp(t *testing.T, out string) {
+	t.Helper()
+	filepath.Walk(out, func(p string, info os.FileInfo, err error) error {
+		if err == nil && strings.Contains(info.Name(), ".tmp-") && !strings.Contains(p, exporter.StoreDir) {
+			t.Errorf("temporary file left behind: %s", p)
+		}
+		return nil
+	})
 }
 
 // TestRefreshNeedsAnExport: a folder without an export says what to do.

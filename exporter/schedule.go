@@ -18,6 +18,7 @@ import (
 
 // Fetch ranks: lower first.
 const (
+	rankHead   = 0   // a date collection's days before the time series' first (see maybeHeadsIn)
 	rankSeries = 200 // the lanes of a time series
 	rankDate   = 300 // a date collection without sample series
 	rankWhole  = 400 // fetched whole (paged, single)
@@ -45,8 +46,73 @@ func fetchRank(c *Collection) int {
 	return rankWhole
 }
 
-// rankJob ranks a window by its collection.
-func rankJob(j *job) int { return fetchRank(j.c) }
+// rankJob ranks a window by its collection; the heads of the date
+// collections come first.
+func rankJob(j *job) int {
+	if j.head {
+		return rankHead
+	}
+	return fetchRank(j.c)
+}
+
+// heads records the windows js planned for the date collection c and,
+// when the day the time series start from is known (f.headTo), cuts them
+// there (see cutHead).
+func (f *fetcher) heads(c *Collection, js []*job) []*job {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cs := f.colls[c]
+	for _, j := range js {
+		cs.planned = cs.planned.add(span{j.from, j.to})
+	}
+	if f.headTo.IsZero() {
+		return js
+	}
+	cs.head = before(cs.planned, f.headTo)
+	out := make([]*job, 0, len(js)+1)
+	for _, j := range js {
+		out = append(out, f.cutHead(j)...)
+	}
+	return out
+}
+
+// cutHead cuts the window j of a date collection at f.headTo, the day after
+// the one the time series were planned from, and marks the part before it
+// as the collection's head: fetched first, the heads show whether any
+// document lies before that day, so the time series are complete as soon
+// as their own windows are in instead of after every date collection (see
+// maybeHeadsIn). It costs at most a request per date collection.
+func (f *fetcher) cutHead(j *job) []*job {
+	switch {
+	case j.c.Kind != ByDate || j.from.IsZero() || !j.from.Before(f.headTo):
+		return []*job{j}
+	case !j.to.After(f.headTo):
+		j.head = true
+		return []*job{j}
+	}
+	head := *j
+	head.to, head.head = f.headTo, true
+	if head.probe {
+		head.probe, head.rest = false, span{}
+	}
+	tail := *j
+	tail.from = f.headTo
+	return []*job{&head, &tail}
+}
+
+// before returns the parts of ss before t.
+func before(ss spans, t time.Time) spans {
+	var out spans
+	for _, s := range ss {
+		if s.From.Before(t) {
+			if s.To.After(t) {
+				s.To = t
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}
 
 // storedBytes returns the bytes of c's segments in st: how much building c
 // takes, roughly.
@@ -93,7 +159,33 @@ func (f *fetcher) seriesFrom(day time.Time) {
 	}
 	f.seriesPlanned = true
 	f.hint = dayOf(day)
+	extra := 0
+	if f.extend {
+		// The date collections' days before it are fetched first (their
+		// heads): windows still queued are cut, those fetched or running
+		// show their heads when committed.
+		f.headTo = f.hint.AddDate(0, 0, 1)
+		for _, c := range f.order {
+			if cs := f.colls[c]; c.Kind == ByDate && !cs.reported {
+				var got spans
+				for _, s := range cs.got {
+					got = got.add(s)
+				}
+				for _, s := range before(cs.planned, f.headTo) {
+					cs.head = append(cs.head, got.subtract(s)...)
+				}
+			}
+		}
+		extra = f.q.rewrite(func(j *job) []*job {
+			js := f.cutHead(j)
+			f.colls[j.c].pending += len(js) - 1
+			return js
+		})
+	}
 	f.mu.Unlock()
+	if extra > 0 {
+		f.o.Progress.Planned(extra, extra)
+	}
 	js, err := f.planInstants(dayOf(day), time.Time{}, false)
 	if err != nil {
 		f.mu.Lock()
@@ -106,4 +198,5 @@ func (f *fetcher) seriesFrom(day time.Time) {
 		return
 	}
 	f.add(js)
+	f.maybeHeadsIn()
 }
