@@ -211,13 +211,17 @@ func watchEnv(t *testing.T) {
 // folder, not the journal; the right ones are answered.
 func TestWatchRefuses(t *testing.T) {
 	watchEnv(t)
-	_, base := watchSandbox(t, 1, nil)
+	srv, base := watchSandbox(t, 1, nil)
 	out := filepath.Join(t.TempDir(), "out")
 	tokFile := filepath.Join(t.TempDir(), "webhook-token")
 	w := startWatch(t, "--out", out, "--api-url", base, "--verification-token-file", tokFile, "--format", "csv", "--no-report")
 	h := w.until(t, "its first resync", resynced)
 	before := folderSums(t, out)
-	body, _ := json.Marshal(webhook.Event{EventType: "update", DataType: "tag", ObjectID: "x", UserID: h.Accounts[0].UserID,
+	cs, err := srv.ReviseChanges(1, srv.Until()-3) // no subscription: the test sends the event
+	if err != nil || len(cs) == 0 {
+		t.Fatalf("revise: %v, %d changes", err, len(cs))
+	}
+	body, _ := json.Marshal(webhook.Event{EventType: cs[0].Op, DataType: cs[0].DataType, ObjectID: cs[0].ID, UserID: h.Accounts[0].UserID,
 		EventTime: time.Now().UTC().Format(time.RFC3339)})
 	now := strconv.FormatInt(time.Now().Unix(), 10)
 	old := strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10)
@@ -251,6 +255,8 @@ func TestWatchRefuses(t *testing.T) {
 	if after := folderSums(t, out); !sameSums(before, after) {
 		t.Error("refused deliveries changed the folder")
 	}
+	// (The revision is there to be fetched: had a refused event been
+	// applied, the folder would have changed.)
 	if strings.Contains(w.stderr.String(), strings.TrimSpace(string(tok))) || strings.Contains(w.stderr.String(), sandbox.ClientSecret) {
 		t.Error("the log shows a secret")
 	}
@@ -258,7 +264,13 @@ func TestWatchRefuses(t *testing.T) {
 	if got := post(t, w.url+"/", sandbox.ClientSecret, now, body); got/100 != 2 {
 		t.Fatalf("a signed delivery: %d, want 2xx", got)
 	}
-	w.until(t, "the batch applied", func(h watch.Health) bool { return h.Queue == 0 && h.Accounts[0].LastBatch != nil })
+	h = w.until(t, "the batch applied", func(h watch.Health) bool { return h.Queue == 0 && h.Accounts[0].LastBatch != nil })
+	if b := h.Accounts[0].LastBatch; b.Applied != 1 || b.Retry != 0 {
+		t.Errorf("last batch %+v, want the one change applied", b)
+	}
+	if after := folderSums(t, out); sameSums(before, after) {
+		t.Error("the signed event did not change the folder")
+	}
 	if err := w.stop(t); err != nil {
 		t.Errorf("stopped watch: %v, want nil (exit 0)", err)
 	}
