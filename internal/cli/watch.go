@@ -188,6 +188,7 @@ func runWatch(ctx context.Context, f watchFlags, o exportOptions, s Streams) err
 		Accounts:   accts,
 		Collection: webhook.Collection,
 		Resync:     f.resync,
+		RetryBase:  watchRetryBase,
 		Log:        log,
 	}
 	if client := wc.client; client != nil {
@@ -240,6 +241,10 @@ func runWatch(ctx context.Context, f watchFlags, o exportOptions, s Streams) err
 	log.Info("watch stopped", "queue", w.Health().Queue)
 	return nil
 }
+
+// watchRetryBase is the first wait before a change the API does not show
+// yet is asked for again (0: the watch's default, 30s); tests shorten it.
+var watchRetryBase time.Duration
 
 // renewWithin is how close to expiry a subscription is renewed: the watch
 // checks twice a day, so a week leaves room for a machine that was down.
