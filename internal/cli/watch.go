@@ -246,9 +246,9 @@ func runWatch(ctx context.Context, f watchFlags, o exportOptions, s Streams) err
 // yet is asked for again (0: the watch's default, 30s); tests shorten it.
 var watchRetryBase time.Duration
 
-// renewWithin is how close to expiry a subscription is renewed: the watch
-// checks twice a day, so a week leaves room for a machine that was down.
-const renewWithin = 7 * 24 * time.Hour
+// renewWithin is how close to expiry a subscription is renewed: as
+// 'webhook subscribe' does; the watch checks twice a day.
+const renewWithin = DefaultRenewWithin
 
 // singleWatch returns the one account of a watch without --accounts.
 func singleWatch(ctx context.Context, o exportOptions, sel selection, base string, log *slog.Logger) ([]watch.Account, error) {
