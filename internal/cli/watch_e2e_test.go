@@ -397,7 +397,7 @@ func TestWatchKilled(t *testing.T) {
 	w.srv.Advance(1) // while it is down: the sandbox retries, the resync recovers
 	w.srv.Revise(1, w.day(1))
 	q0 := w.srv.Webhooks().Queued
-	p = startWatchProc(t, w.env, w.watchArgs(out, addr)...)
+	p = startWatchProc(t, w.env, w.watchArgs(out, addr, "--quiet=false")...)
 	p.until(t, "its resync after the restart", ready)
 	w.delivered(t, q0-1)
 	p.until(t, "every event applied", idle)

@@ -140,6 +140,8 @@ type Watcher struct {
 	workers []*worker
 	started time.Time
 
+	deletes *deletes
+
 	mu       sync.Mutex
 	byUser   map[string]*worker
 	unrouted []*item
@@ -187,7 +189,7 @@ func New(o Options) (*Watcher, error) {
 		lock.Close()
 		return nil, err
 	}
-	w := &Watcher{o: o, j: j, lock: lock, started: o.Now(), byUser: map[string]*worker{}}
+	w := &Watcher{o: o, j: j, lock: lock, started: o.Now(), byUser: map[string]*worker{}, deletes: loadDeletes(o.Dir)}
 	for _, a := range o.Accounts {
 		k := &worker{w: w, acct: a, userID: a.UserID, wake: make(chan struct{}, 1)}
 		w.workers = append(w.workers, k)

@@ -367,3 +367,43 @@ func TestRenews(t *testing.T) {
 		<-renewed
 	}
 }
+
+// Events arrive out of order (Oura retries a delivery that failed): a
+// create or update older than a delete of its document is stale, in the
+// same batch or a later one; a newer one is applied.
+func TestStaleAfterDelete(t *testing.T) {
+	f := &fake{user: "u1"}
+	dir := t.TempDir()
+	wd := start(t, dir, nil, f.account())
+	at := func(op, id, when string) Event {
+		e := event("u1", op, "tag", id)
+		e.EventTime = when
+		return e
+	}
+	accept(t, wd.w,
+		at("delete", "a", "2024-01-02T10:00:00.000002+00:00"),
+		at("update", "a", "2024-01-02T10:00:00.000001+00:00"), // came later, happened before
+		at("delete", "b", "2024-01-02T10:00:00Z"))
+	wd.drained(t)
+	accept(t, wd.w,
+		at("update", "b", "2024-01-02T09:59:59Z"), // a retried delivery of an older update
+		at("create", "c", "2024-01-02T10:00:00Z"))
+	wd.drained(t)
+	if got, want := f.applied(), map[string]string{"a": "delete", "b": "delete", "c": "create"}; !mapsEqual(got, want) {
+		t.Errorf("applied %v, want %v", got, want)
+	}
+	accept(t, wd.w, at("create", "b", "2024-01-02T10:00:01Z")) // made again after the delete
+	wd.drained(t)
+	if got := f.applied()["b"]; got != "create" {
+		t.Errorf("b: %s, want the create after the delete applied", got)
+	}
+	// A restart remembers the deletes.
+	wd.stop()
+	g := &fake{user: "u1"}
+	wd = start(t, dir, nil, g.account())
+	accept(t, wd.w, at("update", "a", "2024-01-02T10:00:00.000001+00:00"), at("update", "c", "2024-01-02T10:00:02Z"))
+	wd.drained(t)
+	if got, want := g.applied(), map[string]string{"c": "update"}; !mapsEqual(got, want) {
+		t.Errorf("after a restart applied %v, want %v", got, want)
+	}
+}

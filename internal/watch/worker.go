@@ -24,6 +24,32 @@ type worker struct {
 	busy       bool // the worker worked since it last gave memory back
 }
 
+// docKey names a document of an account.
+type docKey struct{ coll, id string }
+
+func (it *item) key() docKey { return docKey{it.change.Collection, it.change.ObjectID} }
+
+// when is the time of the event: its event_time, else when it came.
+func (it *item) when() time.Time {
+	if t, err := time.Parse(time.RFC3339Nano, it.Event.EventTime); err == nil {
+		return t
+	}
+	return it.Arrived
+}
+
+// after reports whether it is a later event than other: by event time, a
+// delete winning a tie, then by arrival.
+func (it *item) after(other *item) bool {
+	a, b := it.when(), other.when()
+	switch {
+	case !a.Equal(b):
+		return a.After(b)
+	case (it.change.Op == "delete") != (other.change.Op == "delete"):
+		return it.change.Op == "delete"
+	}
+	return it.Seq > other.Seq
+}
+
 // resyncState is what the account's last resync did.
 type resyncState struct {
 	At       time.Time `json:"at,omitzero"`
@@ -159,19 +185,30 @@ func (k *worker) apply(ctx context.Context, batch []*item) {
 		return
 	}
 	o := &k.w.o
-	type key struct{ coll, id string }
-	groups := map[key][]*item{}
+	groups := map[docKey][]*item{}
+	latest := map[docKey]*item{}
 	var changes []Change
-	index := map[key]int{}
+	index := map[docKey]int{}
+	var stale []*item
 	for _, it := range batch {
-		kk := key{it.change.Collection, it.change.ObjectID}
-		groups[kk] = append(groups[kk], it)
-		if i, ok := index[kk]; ok {
-			changes[i].Op = it.change.Op // the latest event wins
+		kk := it.key()
+		if k.w.deletes.stale(k.acct.ID, it) {
+			stale = append(stale, it) // a change of a document deleted since
 			continue
 		}
-		index[kk] = len(changes)
+		groups[kk] = append(groups[kk], it)
+		if i, ok := index[kk]; ok {
+			if it.after(latest[kk]) {
+				changes[i].Op, latest[kk] = it.change.Op, it // the latest event wins
+			}
+			continue
+		}
+		index[kk], latest[kk] = len(changes), it
 		changes = append(changes, it.change)
+	}
+	if len(changes) == 0 {
+		k.w.ack(stale...)
+		return
 	}
 	b := Batch{Account: k.acct.ID, Changes: len(changes), Started: o.Now()}
 	for _, it := range batch {
@@ -188,9 +225,18 @@ func (k *worker) apply(ctx context.Context, batch []*item) {
 	if err != nil {
 		again = batch
 	} else {
-		retry := map[key]bool{}
+		retry := map[docKey]bool{}
 		for _, c := range out.Retry {
-			retry[key{c.Collection, c.ObjectID}] = true
+			retry[docKey{c.Collection, c.ObjectID}] = true
+		}
+		var dels []*item
+		for kk, it := range latest {
+			if it.change.Op == "delete" && !retry[kk] {
+				dels = append(dels, it)
+			}
+		}
+		if err := k.w.deletes.add(k.acct.ID, dels, b.Done); err != nil {
+			o.Log.Warn("could not save the deletes applied", "error", err.Error())
 		}
 		for kk, its := range groups {
 			if retry[kk] {
@@ -230,7 +276,7 @@ func (k *worker) apply(ctx context.Context, batch []*item) {
 	}
 	// Acknowledged last: once the journal is empty, health and OnBatch
 	// have seen the batch.
-	k.w.ack(done...)
+	k.w.ack(append(done, stale...)...)
 	if len(requeue) > 0 {
 		k.push(requeue...)
 	}
