@@ -122,7 +122,7 @@ func (f *watchFlags) check(o exportOptions) (watchConfig, error) {
 	switch {
 	case f.listen == "":
 		return wc, usagef(cmd, "--listen HOST:PORT is needed: the address Oura's events reach (through your https proxy or tunnel)")
-	case f.resync < time.Minute:
+	case f.resync < watchMinResync:
 		return wc, usagef(cmd, "--resync %s: choose at least 1m", f.resync)
 	}
 	if _, _, err := net.SplitHostPort(f.listen); err != nil {
@@ -241,6 +241,9 @@ func runWatch(ctx context.Context, f watchFlags, o exportOptions, s Streams) err
 	log.Info("watch stopped", "queue", w.Health().Queue)
 	return nil
 }
+
+// watchMinResync is the shortest --resync; tests shorten it.
+var watchMinResync = time.Minute
 
 // watchRetryBase is the first wait before a change the API does not show
 // yet is asked for again (0: the watch's default, 30s); tests shorten it.

@@ -39,8 +39,14 @@ type watchWorld struct {
 
 func newWatchWorld(t *testing.T, users int) *watchWorld {
 	t.Helper()
-	since, _ := sandbox.ParseDate("2024-01-01")
-	until, _ := sandbox.ParseDate("2024-02-20")
+	// A history of 50 days that ends 3 days ago (advanced, it reaches
+	// today): the resync's look-back, counted from today, reaches the days
+	// advanced while a watch is down.
+	ago := func(n int) sandbox.Date {
+		d, _ := sandbox.ParseDate(time.Now().UTC().AddDate(0, 0, -n).Format(time.DateOnly))
+		return d
+	}
+	since, until := ago(53), ago(3)
 	srv, err := sandbox.New(sandbox.Options{Users: users, Since: since, Until: until, NoGzip: true,
 		WebhookDelay: 20 * time.Millisecond, WebhookRetryBase: 100 * time.Millisecond})
 	if err != nil {
@@ -394,7 +400,7 @@ func TestWatchKilled(t *testing.T) {
 	if rest := w.srv.Webhooks(); rest.Pending == 0 {
 		t.Log("every event was delivered before the kill; the test proved less than it should")
 	}
-	w.srv.Advance(1) // while it is down: the sandbox retries, the resync recovers
+	w.srv.Advance(1) // while it is down: the sandbox retries its deliveries, and the resync fetches the day
 	w.srv.Revise(1, w.day(1))
 	q0 := w.srv.Webhooks().Queued
 	p = startWatchProc(t, w.env, w.watchArgs(out, addr, "--quiet=false")...)

@@ -388,3 +388,64 @@ func freeLoopback(t *testing.T) string {
 	defer ln.Close()
 	return ln.Addr().String()
 }
+
+// TestWatchLostEvents: events stop while the subscriptions look active
+// (the sandbox's lost fault); the periodic resync brings the folder up to
+// date anyway.
+func TestWatchLostEvents(t *testing.T) {
+	watchEnv(t)
+	t.Setenv("OURA_CLIENT_ID", sandbox.ClientID)
+	old := watchMinResync
+	watchMinResync = 0
+	t.Cleanup(func() { watchMinResync = old })
+	// A history that ends 3 days ago: the resync's look-back (14 days back
+	// from today) reaches what changes.
+	day := func(n int) sandbox.Date {
+		d, _ := sandbox.ParseDate(time.Now().UTC().AddDate(0, 0, -n).Format(time.DateOnly))
+		return d
+	}
+	srv, base := watchSandbox(t, 1, func(o *sandbox.Options) {
+		o.Since, o.Until, o.WebhookDelay = day(10), day(3), 10*time.Millisecond
+	})
+	out := filepath.Join(t.TempDir(), "out")
+	addr := freeLoopback(t)
+	args := []string{"--out", out, "--api-url", base, "--verification-token-file", filepath.Join(t.TempDir(), "token"),
+		"--format", "csv", "--no-report", "--resync", "300ms", "--callback-url", "http://" + addr + "/"}
+	w := startWatchAt(t, addr, args...)
+	h := w.until(t, "its first resync and subscriptions", func(h watch.Health) bool {
+		return resynced(h) && h.Subscriptions != nil && !h.Subscriptions.Expires.IsZero()
+	})
+	first := h.Accounts[0].LastResync.At
+	srv.SetWebhookLost(1 << 20)
+	q0 := srv.Webhooks()
+	srv.Advance(2)
+	srv.Revise(1, srv.Until()-3)
+	for st := srv.Webhooks(); st.Dropped == q0.Dropped || st.Pending > 0; st = srv.Webhooks() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if st := srv.Webhooks(); st.Delivered != q0.Delivered {
+		t.Fatalf("%d events delivered with the lost fault on", st.Delivered-q0.Delivered)
+	}
+	changed := time.Now()
+	w.until(t, "a resync after the changes", func(h watch.Health) bool {
+		r := h.Accounts[0].LastResync
+		// one that started after the changes
+		return r != nil && r.At.After(first) && r.At.Add(-time.Duration(r.Seconds*float64(time.Second))).After(changed) && r.Error == ""
+	})
+	w.stop(t)
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	if _, stderr, err := runOut("export", "--api-url", base, "--out", fresh, "--format", "csv", "--no-report", "--quiet"); err != nil {
+		t.Fatalf("fresh export: %v %s", err, stderr)
+	}
+	want, got := folderSums(t, fresh), folderSums(t, out)
+	delete(want, "MANIFEST.json")
+	delete(got, "MANIFEST.json")
+	if !sameSums(got, want) {
+		for n := range want {
+			if got[n] != want[n] {
+				t.Errorf("%s differs from a fresh export", n)
+			}
+		}
+		t.Error("with every event lost, the resync did not bring the folder up to date")
+	}
+}
