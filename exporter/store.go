@@ -20,6 +20,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/ouraexport/ouraexport/internal/atomicfile"
+	"github.com/ouraexport/ouraexport/internal/flock"
 	"github.com/ouraexport/ouraexport/internal/oura"
 )
 
@@ -132,7 +133,7 @@ func (s *Store) takeLock() error {
 	if err != nil {
 		return fmt.Errorf("lock export state: %w", err)
 	}
-	got, err := lockFile(f)
+	got, err := flock.TryLock(f)
 	if err != nil {
 		f.Close()
 		return fmt.Errorf("lock export state: %w", err)

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/ouraexport/ouraexport/internal/flock"
 )
 
 // Event is one webhook notification, as Oura sends it.
@@ -177,7 +179,7 @@ func New(o Options) (*Watcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock the watch folder: %w", err)
 	}
-	if got, err := lockFile(lock); err != nil || !got {
+	if got, err := flock.TryLock(lock); err != nil || !got {
 		lock.Close()
 		if err != nil {
 			return nil, fmt.Errorf("lock the watch folder: %w", err)

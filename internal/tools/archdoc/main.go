@@ -29,7 +29,7 @@ const module = "github.com/ouraexport/ouraexport"
 // without a rule breaks the test: say what a new package may depend on.
 var rules = map[string][]string{
 	".":                          {"internal/cli"},
-	"exporter":                   {"schema", "sinks", "internal/oura", "internal/atomicfile", "internal/jsonscan"},
+	"exporter":                   {"schema", "sinks", "internal/oura", "internal/atomicfile", "internal/flock", "internal/jsonscan"},
 	"internal/apispec":           nil,
 	"internal/atomicfile":        nil,
 	"internal/auth":              {"internal/oura", "internal/atomicfile"},
@@ -38,6 +38,7 @@ var rules = map[string][]string{
 	"internal/cohort":            {"exporter", "sinks", "internal/auth", "internal/oura"},
 	"internal/config":            {"internal/suggest"},
 	"internal/crypt":             nil,
+	"internal/flock":             nil,
 	"internal/jsonscan":          nil,
 	"internal/oura":              nil,
 	"internal/report":            {"schema", "sinks", "internal/crypt"},
@@ -48,7 +49,7 @@ var rules = map[string][]string{
 	"internal/tools/benchexport": {"exporter", "internal/catalog", "schema", "sinks/..."},
 	"internal/tools/mangen":      {"internal/cli"},
 	"internal/tools/specgen":     {"internal/apispec"},
-	"internal/watch":             {"internal/atomicfile"},
+	"internal/watch":             {"internal/atomicfile", "internal/flock"},
 	"internal/webhook":           {"internal/atomicfile"},
 	"schema":                     nil,
 	"sinks":                      {"schema", "internal/atomicfile", "sinks/internal/..."},

@@ -1,6 +1,6 @@
 //go:build unix
 
-package exporter
+package flock
 
 import (
 	"errors"
@@ -8,9 +8,9 @@ import (
 	"syscall"
 )
 
-// lockFile takes an exclusive lock on f without waiting. The kernel drops it
-// when the process ends, however it ends.
-func lockFile(f *os.File) (bool, error) {
+// TryLock takes an exclusive lock on f without waiting. It returns false,
+// and no error, when another open file description holds it.
+func TryLock(f *os.File) (bool, error) {
 	err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 	if errors.Is(err, syscall.EWOULDBLOCK) {
 		return false, nil
