@@ -45,6 +45,10 @@ func laneJob(c *Collection, from, end time.Time, max time.Duration) *job {
 	return &job{c: c, from: from, to: to, laneEnd: end}
 }
 
+// minChain is the fewest pages a window split for idle workers is left
+// with: each split costs a request (the last page of each part is short).
+const minChain = 3
+
 // split cuts the rest of a window that would take too many pages in
 // sequence into windows the pool fetches in parallel. The current segment
 // keeps what lies before the last key seen (documents at that key may
@@ -66,10 +70,17 @@ func (f *fetcher) split(j *job, w *SegmentWriter, pages int, first, last time.Ti
 		return false
 	}
 	remaining := int(j.to.Sub(last) / perPage)
-	if remaining <= f.o.ChainLimit {
+	var parts int
+	switch idle := f.q.idle(f.o.Workers); {
+	case remaining > f.o.ChainLimit:
+		parts = (remaining + f.o.ChainLimit - 1) / f.o.ChainLimit
+	case idle > 0 && remaining >= 2*minChain:
+		// Workers wait with nothing queued (the end of an export): the
+		// rest of the chain is shared with them rather than walked alone.
+		parts = min(idle+1, remaining/minChain)
+	default:
 		return false
 	}
-	parts := (remaining + f.o.ChainLimit - 1) / f.o.ChainLimit
 	size := j.to.Sub(last) / time.Duration(parts)
 	size = size.Truncate(unit)
 	if size < unit {

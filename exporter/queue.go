@@ -84,6 +84,16 @@ func (q *queue) pop() *job {
 	return j
 }
 
+// idle returns how many of workers wait with nothing queued for them.
+func (q *queue) idle(workers int) int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.jobs) > 0 || q.active >= workers {
+		return 0
+	}
+	return workers - q.active
+}
+
 // done marks a job taken by pop as finished.
 func (q *queue) done() {
 	q.mu.Lock()
