@@ -106,9 +106,11 @@ func (f *fetcher) maybeHeadsIn() {
 // collections showed, and marks them final.
 func (f *fetcher) extendSeries() {
 	f.mu.Lock()
-	start, hint := f.early, f.hint
+	// The state's Earliest is written under f.mu as segments commit (the
+	// date collections go on fetching while the time series are extended).
+	start, hint, stored := f.early, f.hint, f.o.Store.State.Earliest
 	f.mu.Unlock()
-	if t := f.o.Store.State.Earliest; !t.IsZero() && (start.IsZero() || t.Before(start)) {
+	if t := stored; !t.IsZero() && (start.IsZero() || t.Before(start)) {
 		start = t
 	}
 	var js []*job
