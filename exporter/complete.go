@@ -27,8 +27,8 @@ func (f *fetcher) finish(c *Collection) {
 }
 
 // maybeDone reports c complete once it has no windows left and none will be
-// planned; the last date collection to complete plans the time series when
-// their start was not known.
+// planned; a date collection completing may let the time series be
+// extended (maybeHeadsIn).
 func (f *fetcher) maybeDone(c *Collection) {
 	f.mu.Lock()
 	cs := f.colls[c]
@@ -37,62 +37,58 @@ func (f *fetcher) maybeDone(c *Collection) {
 		return
 	}
 	cs.reported = true
-	extend := false
-	if c.Kind == ByDate {
-		f.dates--
-		extend = f.dates == 0 && f.extend
-		f.extend = f.extend && !extend
-	}
 	res := *cs.res
 	f.mu.Unlock()
 	f.o.Progress.Done(c.Name, res.Docs, res.Err)
 	f.onDone(c)
-	if extend {
-		f.extendSeries()
-	}
 	if c.Kind == ByDate {
 		f.maybeHeadsIn()
 	}
 }
 
 // covered records that seg, a committed segment of the date collection c,
-// holds the days it spans: the parts of the head (the days up to the first
-// planned day of the time series) it covers are no longer awaited.
+// holds the days it spans (see headIn).
 func (f *fetcher) covered(c *Collection, seg span) {
+	if c.Kind != ByDate {
+		return
+	}
 	f.mu.Lock()
-	cs := f.colls[c]
-	if c.Kind != ByDate || cs == nil {
-		f.mu.Unlock()
-		return
+	if cs := f.colls[c]; cs != nil {
+		cs.got = cs.got.add(seg)
 	}
-	cs.got = cs.got.add(seg)
-	if len(cs.head) == 0 {
-		f.mu.Unlock()
-		return
-	}
-	var left spans
-	for _, x := range cs.head {
-		left = append(left, spans{seg}.subtract(x)...)
-	}
-	cs.head = left
 	f.mu.Unlock()
 	f.maybeHeadsIn()
 }
 
+// headIn reports whether the date collection of cs has shown its head: the
+// days it was planned for before f.headTo (none known: the whole
+// collection) are all in committed segments. f.mu is held.
+func (f *fetcher) headIn(cs *collState) bool {
+	if f.headTo.IsZero() {
+		return false
+	}
+	for _, s := range before(cs.planned, f.headTo) {
+		if len(cs.got.subtract(s)) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // maybeHeadsIn extends the time series back as soon as every date
-// collection has shown its head, the days before the first one the time
-// series were planned from (or is done): the earliest day any of them
-// holds is then known, so the time series need not wait for the rest of
-// every date collection, and are complete, and built, as soon as their own
-// windows are in.
+// collection is done or has shown its head, the days before the first one
+// the time series were planned from: the earliest day any of them holds is
+// then known, so the time series need not wait for the rest of every date
+// collection, and are complete, and built, as soon as their own windows
+// are in.
 func (f *fetcher) maybeHeadsIn() {
 	f.mu.Lock()
-	if !f.extend || f.headTo.IsZero() {
+	if !f.extend {
 		f.mu.Unlock()
 		return
 	}
 	for _, c := range f.order {
-		if cs := f.colls[c]; c.Kind == ByDate && !cs.reported && !cs.skip && len(cs.head) > 0 {
+		if cs := f.colls[c]; c.Kind == ByDate && !cs.reported && !cs.skip && !f.headIn(cs) {
 			f.mu.Unlock()
 			return
 		}
@@ -124,18 +120,24 @@ func (f *fetcher) extendSeries() {
 		js, err = f.planInstants(hint, hint, true) // nothing more: mark final
 	}
 	if err != nil {
-		f.mu.Lock()
-		for _, c := range f.order {
-			if c.Kind == ByInstant && f.colls[c].res.Err == nil {
-				f.colls[c].res.Err = err
-			}
-		}
-		f.mu.Unlock()
+		f.seriesFailed(err)
 	}
 	f.add(js)
 	for _, c := range f.order {
 		if c.Kind == ByInstant {
 			f.maybeDone(c)
+		}
+	}
+}
+
+// seriesFailed records err, why the time series could not be planned, on
+// every time series not failed already.
+func (f *fetcher) seriesFailed(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.order {
+		if c.Kind == ByInstant && f.colls[c].res.Err == nil {
+			f.colls[c].res.Err = err
 		}
 	}
 }

@@ -129,9 +129,8 @@ type collState struct {
 	maxWindow time.Duration
 	reported  bool
 	skip      bool  // left out of the plan: settle found it unreadable
-	head      spans // the head's days not yet fetched (see maybeHeadsIn)
 	planned   spans // a date collection's days planned at the start
-	got       spans // and those committed since
+	got       spans // and those committed since (see headIn)
 }
 
 type fetcher struct {
@@ -146,7 +145,6 @@ type fetcher struct {
 	order  []*Collection
 	early  time.Time // earliest document day seen (for instant planning)
 	hint   time.Time // start of the instant collections' planned range
-	dates  int       // date collections not yet done
 	extend bool      // extend the time series back once the date collections are done
 	headTo time.Time // the end of the date collections' heads (zero: none planned)
 	onDone func(c *Collection)
@@ -252,6 +250,7 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 		return nil, fmt.Errorf("save export state: %w", err)
 	}
 	o.Collections, f.o.Collections = colls, colls
+	dates := 0 // date collections
 	for _, c := range o.Collections {
 		cs := &collState{res: &CollectionResult{Collection: c}, maxWindow: c.MaxWindow}
 		f.colls[c] = cs
@@ -269,7 +268,7 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 			cs.res.Docs, cs.res.Windows = f.wholeDocs[rings], 1
 		}
 		if c.Kind == ByDate {
-			f.dates++
+			dates++
 		}
 	}
 	// Where the history starts. A date collection fetched in one window
@@ -294,7 +293,7 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 			limited = limited || (c.Kind == ByDate && c.MaxWindow > 0)
 		}
 		var probed time.Time
-		if limited || f.dates == 0 || o.DryRun {
+		if limited || dates == 0 || o.DryRun {
 			var err error
 			if probed, err = f.probeEarliest(ctx); err != nil {
 				return nil, err
@@ -313,7 +312,7 @@ func Fetch(ctx context.Context, o FetchOptions, onDone func(*Collection)) (*Fetc
 	res.Since = f.since
 
 	f.q = newQueue(ctx, rankJob)
-	f.extend = o.Since.IsZero() && f.dates > 0 && !o.DryRun
+	f.extend = o.Since.IsZero() && dates > 0 && !o.DryRun
 	if f.extend && !f.hint.IsZero() {
 		f.headTo = f.hint.AddDate(0, 0, 1)
 	}

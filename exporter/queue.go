@@ -114,8 +114,7 @@ func (q *queue) rewrite(cut func(*job) []*job) int {
 		js := cut(x.j)
 		added += len(js) - 1
 		for _, j := range js {
-			q.seq++
-			heap.Push(&q.jobs, queued{j: j, rank: q.rank(j), seq: x.seq})
+			heap.Push(&q.jobs, queued{j: j, rank: q.rank(j), seq: x.seq}) // in its place among its rank
 		}
 	}
 	q.mu.Unlock()

@@ -68,7 +68,6 @@ func (f *fetcher) heads(c *Collection, js []*job) []*job {
 	if f.headTo.IsZero() {
 		return js
 	}
-	cs.head = before(cs.planned, f.headTo)
 	out := make([]*job, 0, len(js)+1)
 	for _, j := range js {
 		out = append(out, f.cutHead(j)...)
@@ -165,17 +164,6 @@ func (f *fetcher) seriesFrom(day time.Time) {
 		// heads): windows still queued are cut, those fetched or running
 		// show their heads when committed.
 		f.headTo = f.hint.AddDate(0, 0, 1)
-		for _, c := range f.order {
-			if cs := f.colls[c]; c.Kind == ByDate && !cs.reported {
-				var got spans
-				for _, s := range cs.got {
-					got = got.add(s)
-				}
-				for _, s := range before(cs.planned, f.headTo) {
-					cs.head = append(cs.head, got.subtract(s)...)
-				}
-			}
-		}
 		extra = f.q.rewrite(func(j *job) []*job {
 			js := f.cutHead(j)
 			f.colls[j.c].pending += len(js) - 1
@@ -188,13 +176,7 @@ func (f *fetcher) seriesFrom(day time.Time) {
 	}
 	js, err := f.planInstants(dayOf(day), time.Time{}, false)
 	if err != nil {
-		f.mu.Lock()
-		for _, c := range f.order {
-			if c.Kind == ByInstant && f.colls[c].res.Err == nil {
-				f.colls[c].res.Err = err
-			}
-		}
-		f.mu.Unlock()
+		f.seriesFailed(err)
 		return
 	}
 	f.add(js)
