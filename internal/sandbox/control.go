@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 )
@@ -73,10 +72,5 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, rs *reqSta
 			"token_pattern": tokenPrefix + "<n>", "client_id": ClientID, "client_secret": ClientSecret,
 		}
 	}
-	body, err := json.Marshal(out)
-	if err != nil {
-		s.detail(w, r, rs, http.StatusInternalServerError, "encode: "+err.Error())
-		return
-	}
-	s.send(w, r, rs, http.StatusOK, ctypeJSON, body, "")
+	s.sendJSON(w, r, rs, http.StatusOK, out)
 }

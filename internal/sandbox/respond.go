@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -167,6 +168,16 @@ func (s *Server) detail(w http.ResponseWriter, r *http.Request, rs *reqState, st
 	e.keyStr("detail", msg)
 	e.objEnd()
 	s.send(w, r, rs, status, ctypeJSON, e.b, "")
+}
+
+// sendJSON answers v as JSON with status.
+func (s *Server) sendJSON(w http.ResponseWriter, r *http.Request, rs *reqState, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		s.detail(w, r, rs, http.StatusInternalServerError, "encode: "+err.Error())
+		return
+	}
+	s.send(w, r, rs, status, ctypeJSON, body, "")
 }
 
 // problem answers an RFC 7807 error, v1's error shape.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -177,7 +178,7 @@ func (s *Server) serveWebhook(w http.ResponseWriter, r *http.Request, rs *reqSta
 	}
 	switch {
 	case rest == "" && r.Method == http.MethodGet:
-		s.hookJSON(w, r, rs, http.StatusOK, s.hookList())
+		s.sendJSON(w, r, rs, http.StatusOK, s.hookList())
 	case rest == "":
 		s.hookCreate(w, r, rs)
 	case renew:
@@ -188,7 +189,7 @@ func (s *Server) serveWebhook(w http.ResponseWriter, r *http.Request, rs *reqSta
 			s.detail(w, r, rs, http.StatusForbidden, msgNoWebhook)
 			return
 		}
-		s.hookJSON(w, r, rs, http.StatusOK, wire(m))
+		s.sendJSON(w, r, rs, http.StatusOK, wire(m))
 	case r.Method == http.MethodDelete:
 		if !s.hooks.remove(id) {
 			s.detail(w, r, rs, http.StatusForbidden, msgNoWebhook)
@@ -207,17 +208,14 @@ func appCredentials(r *http.Request) bool {
 	return id&secret == 1
 }
 
-func (s *Server) hookJSON(w http.ResponseWriter, r *http.Request, rs *reqState, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		s.detail(w, r, rs, http.StatusInternalServerError, "encode: "+err.Error())
-		return
-	}
-	s.send(w, r, rs, status, ctypeJSON, body, "")
+func (s *Server) hookInvalid(w http.ResponseWriter, r *http.Request, rs *reqState, errs []vErr) {
+	s.sendJSON(w, r, rs, http.StatusUnprocessableEntity, map[string][]vErr{"detail": errs})
 }
 
-func (s *Server) hookInvalid(w http.ResponseWriter, r *http.Request, rs *reqState, errs []vErr) {
-	s.hookJSON(w, r, rs, http.StatusUnprocessableEntity, map[string][]vErr{"detail": errs})
+// unverified is the 422 of a callback that failed the verification.
+func unverified(callback, why string) []vErr {
+	return []vErr{{Type: "value_error", Loc: []any{"body", "callback_url"},
+		Msg: "Value error, the callback URL failed verification: " + why, Input: callback}}
 }
 
 func (s *Server) hookList() []wireModel {
@@ -300,8 +298,7 @@ func (s *Server) hookCreate(w http.ResponseWriter, r *http.Request, rs *reqState
 		return
 	}
 	if why := s.hooks.verify(r.Context(), b.callback, b.token); why != "" {
-		s.hookInvalid(w, r, rs, []vErr{{Type: "value_error", Loc: []any{"body", "callback_url"},
-			Msg: "Value error, the callback URL failed verification: " + why, Input: b.callback}})
+		s.hookInvalid(w, r, rs, unverified(b.callback, why))
 		return
 	}
 	h := s.hooks
@@ -313,19 +310,10 @@ func (s *Server) hookCreate(w http.ResponseWriter, r *http.Request, rs *reqState
 	h.subs[sub.id] = sub
 	m := h.model(sub, now)
 	h.mu.Unlock()
-	s.hookJSON(w, r, rs, http.StatusCreated, wire(m))
+	s.sendJSON(w, r, rs, http.StatusCreated, wire(m))
 }
 
 func (s *Server) hookUpdate(w http.ResponseWriter, r *http.Request, rs *reqState, id string) {
-	if _, ok := s.hookGet(id); !ok {
-		s.detail(w, r, rs, http.StatusForbidden, msgNoWebhook)
-		return
-	}
-	b, errs := readHookBody(r, "verification_token")
-	if len(errs) > 0 {
-		s.hookInvalid(w, r, rs, errs)
-		return
-	}
 	h := s.hooks
 	h.mu.Lock()
 	sub := h.subs[id]
@@ -338,12 +326,16 @@ func (s *Server) hookUpdate(w http.ResponseWriter, r *http.Request, rs *reqState
 		s.detail(w, r, rs, http.StatusForbidden, msgNoWebhook)
 		return
 	}
+	b, errs := readHookBody(r, "verification_token")
+	if len(errs) > 0 {
+		s.hookInvalid(w, r, rs, errs)
+		return
+	}
 	if b.has["callback_url"] {
 		callback = b.callback
 	}
 	if why := h.verify(r.Context(), callback, b.token); why != "" {
-		s.hookInvalid(w, r, rs, []vErr{{Type: "value_error", Loc: []any{"body", "callback_url"},
-			Msg: "Value error, the callback URL failed verification: " + why, Input: callback}})
+		s.hookInvalid(w, r, rs, unverified(callback, why))
 		return
 	}
 	h.mu.Lock()
@@ -362,7 +354,7 @@ func (s *Server) hookUpdate(w http.ResponseWriter, r *http.Request, rs *reqState
 	}
 	m := h.model(sub, s.cfg.Now())
 	h.mu.Unlock()
-	s.hookJSON(w, r, rs, http.StatusOK, wire(m))
+	s.sendJSON(w, r, rs, http.StatusOK, wire(m))
 }
 
 func (s *Server) hookRenew(w http.ResponseWriter, r *http.Request, rs *reqState, id string) {
@@ -378,7 +370,7 @@ func (s *Server) hookRenew(w http.ResponseWriter, r *http.Request, rs *reqState,
 	sub.expires = h.expiry(now)
 	m := h.model(sub, now)
 	h.mu.Unlock()
-	s.hookJSON(w, r, rs, http.StatusOK, wire(m))
+	s.sendJSON(w, r, rs, http.StatusOK, wire(m))
 }
 
 // expiry returns the expiration of a subscription made or renewed at now,
@@ -466,8 +458,6 @@ func newUUID() string {
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	hi := uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 | uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
-	lo := uint64(b[8])<<56 | uint64(b[9])<<48 | uint64(b[10])<<40 | uint64(b[11])<<32 | uint64(b[12])<<24 | uint64(b[13])<<16 | uint64(b[14])<<8 | uint64(b[15])
-	u := formatUUID(hi, lo)
+	u := formatUUID(binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:]))
 	return string(u[:])
 }

@@ -349,7 +349,7 @@ func (s *Server) serveHookControl(w http.ResponseWriter, r *http.Request, rs *re
 		case err != nil:
 			s.detail(w, r, rs, http.StatusBadRequest, err.Error())
 		default:
-			s.hookJSON(w, r, rs, http.StatusOK, wireChanges([]Change{ch}))
+			s.sendJSON(w, r, rs, http.StatusOK, wireChanges([]Change{ch}))
 		}
 		return
 	}
@@ -359,7 +359,7 @@ func (s *Server) serveHookControl(w http.ResponseWriter, r *http.Request, rs *re
 			return
 		}
 	}
-	s.hookJSON(w, r, rs, http.StatusOK, s.Webhooks())
+	s.sendJSON(w, r, rs, http.StatusOK, s.Webhooks())
 }
 
 // setHookFaults applies the fault parameters of POST /_sandbox/webhook; it

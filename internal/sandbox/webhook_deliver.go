@@ -6,7 +6,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -116,11 +115,9 @@ func eventBody(c Change, at time.Time, userID string) []byte {
 		if !first {
 			b = append(b, ", "...)
 		}
-		kq, _ := json.Marshal(k) // strings always marshal
-		vq, _ := json.Marshal(v)
-		b = append(b, kq...)
+		b = appendString(b, k)
 		b = append(b, ": "...)
-		b = append(b, vq...)
+		b = appendString(b, v)
 	}
 	b = append(b, '{')
 	field(true, "event_type", c.Op)
