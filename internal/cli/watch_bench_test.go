@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"net/http"
@@ -35,15 +34,7 @@ func startBenchWatch(b *testing.B, extra ...string) *benchWatch {
 	b.Helper()
 	since, _ := sandbox.ParseDate("2023-01-01")
 	until, _ := sandbox.ParseDate("2023-12-31")
-	srv, err := sandbox.New(sandbox.Options{Users: 1, Since: since, Until: until, NoGzip: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	base, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { srv.Close() })
+	srv, base := startSandboxServer(b, sandbox.Options{Users: 1, Since: since, Until: until, NoGzip: true})
 	home := b.TempDir()
 	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "OURA_TOKEN=sandbox-token-1",
 		"OURA_CLIENT_SECRET=" + sandbox.ClientSecret, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
@@ -62,18 +53,7 @@ func startBenchWatch(b *testing.B, extra ...string) *benchWatch {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { w.cmd.Process.Kill(); w.cmd.Wait() })
-	for deadline := time.Now().Add(30 * time.Second); w.url == ""; {
-		if time.Now().After(deadline) {
-			b.Fatalf("watch did not listen: %s", w.stderr)
-		}
-		sc := bufio.NewScanner(strings.NewReader(w.stderr.String()))
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
-				w.url = strings.TrimSpace(u)
-			}
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	w.url = waitWatchURL(b, w.stderr, nil)
 	w.until(b, func(h watch.Health) bool { return len(h.Accounts) == 1 && h.Accounts[0].LastResync != nil })
 	return w
 }

@@ -47,16 +47,8 @@ func newWatchWorld(t *testing.T, users int) *watchWorld {
 		return d
 	}
 	since, until := ago(53), ago(3)
-	srv, err := sandbox.New(sandbox.Options{Users: users, Since: since, Until: until, NoGzip: true,
+	srv, base := startSandboxServer(t, sandbox.Options{Users: users, Since: since, Until: until, NoGzip: true,
 		WebhookDelay: 20 * time.Millisecond, WebhookRetryBase: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
 	home := t.TempDir()
 	return &watchWorld{srv: srv, base: base, home: home, env: []string{
 		"OURA_TOKEN=sandbox-token-1", "OURA_CLIENT_ID=" + sandbox.ClientID, "OURA_CLIENT_SECRET=" + sandbox.ClientSecret,
@@ -127,24 +119,48 @@ func startWatchProc(t *testing.T, env []string, args ...string) *watchProc {
 		<-p.done
 		p.done <- nil
 	})
+	p.url = waitWatchURL(t, p.stderr, p.done)
+	return p
+}
+
+// waitWatchURL (as in package cli's tests) polls a watch's stderr until its "listening on" line and
+// returns the URL; done (nil when not known) says the watch ended first,
+// its error put back for whoever waits next.
+func waitWatchURL(tb testing.TB, stderr fmt.Stringer, done chan error) string {
+	tb.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		sc := bufio.NewScanner(strings.NewReader(p.stderr.String()))
+		sc := bufio.NewScanner(strings.NewReader(stderr.String()))
 		for sc.Scan() {
 			if u, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
-				p.url = strings.TrimSpace(u)
-				return p
+				return strings.TrimSpace(u)
 			}
 		}
 		select {
-		case err := <-p.done:
-			p.done <- err
-			t.Fatalf("watch exited before listening: %v\n%s", err, p.stderr)
+		case err := <-done:
+			done <- err
+			tb.Fatalf("watch ended before listening: %v\n%s", err, stderr)
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	t.Fatalf("watch did not listen:\n%s", p.stderr)
-	return nil
+	tb.Fatalf("watch did not listen:\n%s", stderr)
+	return ""
+}
+
+// startSandboxServer (as in package cli's tests) starts a sandbox of o on a loopback port, closed when the
+// test ends, and returns it and its URL.
+func startSandboxServer(tb testing.TB, o sandbox.Options) (*sandbox.Server, string) {
+	tb.Helper()
+	srv, err := sandbox.New(o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	base, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { srv.Close() })
+	return srv, base
 }
 
 func (p *watchProc) health(t *testing.T) (watch.Health, error) {

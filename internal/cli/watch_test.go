@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net"
@@ -70,24 +71,32 @@ func startWatchAt(t *testing.T, addr string, args ...string) *running {
 			Streams{In: strings.NewReader(""), Out: io.Discard, Err: r.stderr})
 	}()
 	t.Cleanup(func() { r.stop(t) })
+	r.url = waitWatchURL(t, r.stderr, r.done)
+	return r
+}
+
+// waitWatchURL polls a watch's stderr until its "listening on" line and
+// returns the URL; done (nil when not known) says the watch ended first,
+// its error put back for whoever waits next.
+func waitWatchURL(tb testing.TB, stderr fmt.Stringer, done chan error) string {
+	tb.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		sc := bufio.NewScanner(strings.NewReader(r.stderr.String()))
+		sc := bufio.NewScanner(strings.NewReader(stderr.String()))
 		for sc.Scan() {
 			if u, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
-				r.url = strings.TrimSpace(u)
-				return r
+				return strings.TrimSpace(u)
 			}
 		}
 		select {
-		case err := <-r.done:
-			r.done <- err
-			t.Fatalf("watch ended before listening: %v\n%s", err, r.stderr)
+		case err := <-done:
+			done <- err
+			tb.Fatalf("watch ended before listening: %v\n%s", err, stderr)
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	t.Fatalf("watch did not listen:\n%s", r.stderr)
-	return nil
+	tb.Fatalf("watch did not listen:\n%s", stderr)
+	return ""
 }
 
 // stop stops the watch as SIGINT would and returns what Main returned.
@@ -193,15 +202,22 @@ func watchSandbox(t *testing.T, users int, mod func(*sandbox.Options)) (*sandbox
 	if mod != nil {
 		mod(&o)
 	}
+	return startSandboxServer(t, o)
+}
+
+// startSandboxServer starts a sandbox of o on a loopback port, closed when the
+// test ends, and returns it and its URL.
+func startSandboxServer(tb testing.TB, o sandbox.Options) (*sandbox.Server, string) {
+	tb.Helper()
 	srv, err := sandbox.New(o)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	base, err := srv.Start("127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Close() })
+	tb.Cleanup(func() { srv.Close() })
 	return srv, base
 }
 

@@ -25,15 +25,7 @@ type webhookWorld struct {
 
 func newWebhookWorld(t *testing.T) *webhookWorld {
 	t.Helper()
-	srv, err := sandbox.New(sandbox.Options{NoGzip: true, WebhookDelay: 10 * time.Millisecond, WebhookRetryBase: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv, api := startSandboxServer(t, sandbox.Options{NoGzip: true, WebhookDelay: 10 * time.Millisecond, WebhookRetryBase: 20 * time.Millisecond})
 	dir := t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", dir)
 	t.Setenv("HOME", dir)
@@ -42,6 +34,7 @@ func newWebhookWorld(t *testing.T) *webhookWorld {
 	t.Setenv("OURA_CLIENT_SECRET", sandbox.ClientSecret)
 	w := &webhookWorld{srv: srv, api: api, tokenFile: filepath.Join(dir, "hook-token"), accepted: make(chan webhook.Event, 1000)}
 	// The callback reads the token the command makes, as watch would.
+	var err error
 	w.token, err = webhook.LoadOrCreateToken(w.tokenFile)
 	if err != nil {
 		t.Fatal(err)

@@ -451,13 +451,18 @@ func rows(files []sinks.File) int64 {
 
 // manifest returns the cohort manifest of a finished run.
 func (r *runner) manifest(res *Result) Manifest {
-	m := Manifest{Version: ManifestVersion, Tool: sinks.Tool, ToolVersion: r.o.Account.ToolVersion, CreatedAt: time.Now().UTC(),
-		Shard: ShardInfo{Index: r.o.Shard.Index, Count: max(r.o.Shard.Count, 1)}, Seconds: res.Elapsed.Seconds()}
 	var entries []Entry
 	for _, p := range res.Participants {
 		entries = append(entries, entryOf(p))
 	}
-	return summarize(m, entries)
+	return summarize(r.header(res.Elapsed), entries)
+}
+
+// header is the cohort manifest of the run's shard, made now and taking
+// elapsed, before its entries.
+func (r *runner) header(elapsed time.Duration) Manifest {
+	return Manifest{Version: ManifestVersion, Tool: sinks.Tool, ToolVersion: r.o.Account.ToolVersion, CreatedAt: time.Now().UTC(),
+		Shard: ShardInfo{Index: r.o.Shard.Index, Count: max(r.o.Shard.Count, 1)}, Seconds: elapsed.Seconds()}
 }
 
 // entryOf is a participant's entry in the cohort manifest.

@@ -1,14 +1,13 @@
 package cohort
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/ouraexport/ouraexport/exporter"
-	"github.com/ouraexport/ouraexport/sinks"
 )
 
 // Live exports a cohort's participants one at a time and as often as
@@ -64,9 +63,9 @@ func (l *Live) Export(ctx context.Context, a Account, export func(context.Contex
 	defer l.mu.Unlock()
 	if old, ok := l.entries[e.ID]; ok {
 		// A refresh may know less than a whole export about the account.
-		e.Account = cmpOr(e.Account, old.Account)
-		e.Since = cmpOr(e.Since, old.Since)
-		e.Until = cmpOr(e.Until, old.Until)
+		e.Account = cmp.Or(e.Account, old.Account)
+		e.Since = cmp.Or(e.Since, old.Since)
+		e.Until = cmp.Or(e.Until, old.Until)
 	}
 	l.entries[e.ID] = e
 	var entries []Entry
@@ -74,15 +73,5 @@ func (l *Live) Export(ctx context.Context, a Account, export func(context.Contex
 		entries = append(entries, x)
 	}
 	slices.SortFunc(entries, func(a, b Entry) int { return strings.Compare(a.ID, b.ID) })
-	o := l.r.o
-	m := Manifest{Version: ManifestVersion, Tool: sinks.Tool, ToolVersion: o.Account.ToolVersion, CreatedAt: time.Now().UTC(),
-		Shard: ShardInfo{Index: o.Shard.Index, Count: max(o.Shard.Count, 1)}, Seconds: p.Elapsed.Seconds()}
-	return p, WriteManifest(o.Root, summarize(m, entries))
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+	return p, WriteManifest(l.r.o.Root, summarize(l.r.header(p.Elapsed), entries))
 }

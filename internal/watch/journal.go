@@ -3,6 +3,7 @@ package watch
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -128,18 +129,8 @@ func replay(path string) ([]Entry, uint64, error) {
 	for _, e := range events {
 		out = append(out, e)
 	}
-	slices.SortFunc(out, func(a, b Entry) int { return cmpSeq(a.Seq, b.Seq) })
+	slices.SortFunc(out, func(a, b Entry) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out, next, nil
-}
-
-func cmpSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Append writes e to the journal and syncs it to disk, and returns the
@@ -252,8 +243,5 @@ func (j *Journal) Close() error {
 func (j *Journal) failed() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.f == nil {
-		return nil
-	}
 	return j.err
 }
