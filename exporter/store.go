@@ -129,27 +129,16 @@ func OpenStore(dir string) (*Store, error) {
 // into the same folder (cron firing while the last run is still going)
 // stops at once instead of corrupting it.
 func (s *Store) takeLock() error {
-	f, err := os.OpenFile(filepath.Join(s.dir, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("lock export state: %w", err)
-	}
-	got, err := flock.TryLock(f)
-	if err != nil {
-		f.Close()
-		return fmt.Errorf("lock export state: %w", err)
-	}
-	if !got {
-		b := make([]byte, 32)
-		n, _ := f.ReadAt(b, 0)
-		f.Close()
-		holder := strings.TrimSpace(string(b[:n]))
+	f, err := flock.Take(filepath.Join(s.dir, "lock"))
+	if holder, held := flock.Held(err); held {
 		if holder != "" {
 			holder = " (process " + holder + ")"
 		}
 		return fmt.Errorf("%w%s: %s; wait for it to finish, or use another --out", ErrLocked, holder, filepath.Dir(s.dir))
 	}
-	f.Truncate(0)
-	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	if err != nil {
+		return fmt.Errorf("lock export state: %w", err)
+	}
 	s.lock = f
 	return nil
 }

@@ -5,30 +5,27 @@ package flock_test
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/ouraexport/ouraexport/internal/flock"
 )
 
-func TestTryLock(t *testing.T) {
+func TestTake(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "lock")
-	open := func() *os.File {
-		f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f
+	a, err := flock.Take(p)
+	if err != nil {
+		t.Fatalf("first lock: %v", err)
 	}
-	a, b := open(), open()
-	defer b.Close()
-	if got, err := flock.TryLock(a); !got || err != nil {
-		t.Fatalf("first lock: got %v, %v; want true, nil", got, err)
-	}
-	if got, err := flock.TryLock(b); got || err != nil {
-		t.Fatalf("second lock while the first is held: got %v, %v; want false, nil", got, err)
+	_, err = flock.Take(p)
+	holder, held := flock.Held(err)
+	if !held || holder != strconv.Itoa(os.Getpid()) {
+		t.Fatalf("second lock while the first is held: err %v (held %v, holder %q); want held by %d", err, held, holder, os.Getpid())
 	}
 	a.Close() // closing releases it
-	if got, err := flock.TryLock(b); !got || err != nil {
-		t.Fatalf("lock after the holder closed: got %v, %v; want true, nil", got, err)
+	b, err := flock.Take(p)
+	if err != nil {
+		t.Fatalf("lock after the holder closed: %v", err)
 	}
+	b.Close()
 }

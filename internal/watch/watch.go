@@ -175,16 +175,12 @@ func New(o Options) (*Watcher, error) {
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create the watch folder: %w", err)
 	}
-	lock, err := os.OpenFile(filepath.Join(o.Dir, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	lock, err := flock.Take(filepath.Join(o.Dir, "lock"))
+	if _, held := flock.Held(err); held {
+		return nil, fmt.Errorf("%w (%s): stop it first", ErrLocked, o.Dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lock the watch folder: %w", err)
-	}
-	if got, err := flock.TryLock(lock); err != nil || !got {
-		lock.Close()
-		if err != nil {
-			return nil, fmt.Errorf("lock the watch folder: %w", err)
-		}
-		return nil, fmt.Errorf("%w (%s): stop it first", ErrLocked, o.Dir)
 	}
 	j, pending, err := OpenJournal(o.Dir)
 	if err != nil {
