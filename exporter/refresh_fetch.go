@@ -303,7 +303,7 @@ func (r *refresh) collection(ctx context.Context, c *Collection, cs []Change, re
 		case d.Before(r.since):
 			p.outside = true // a day the export does not hold: nothing to do
 			continue
-		case covered(wins, d):
+		case holding(wins, d) != nil:
 			continue // the list does not show it yet: retried
 		}
 		p.day = d
@@ -316,19 +316,12 @@ func (r *refresh) collection(ctx context.Context, c *Collection, cs []Change, re
 		return err
 	}
 	for _, p := range lookups {
-		for _, w := range more {
-			if w.holds(p.day) {
-				p.win = w
-			}
-		}
+		p.win = holding(more, p.day)
 	}
+	all := append(wins, more...)
 	for _, p := range ps {
 		if p.held && p.win == nil {
-			for _, w := range append(wins, more...) {
-				if w.holds(p.day) {
-					p.win = w
-				}
-			}
+			p.win = holding(all, p.day)
 		}
 		r.settle(p)
 	}
@@ -371,12 +364,11 @@ func (r *refresh) windows(ctx context.Context, c *Collection, ps []*pending, ss 
 	return out, nil
 }
 
+// addDocs counts a committed window of c and its documents in c's result.
 func (r *refresh) addDocs(res *FetchResult, c *Collection, w *rwindow) {
-	for _, cr := range res.Collections {
-		if cr.Collection == c && w.committed {
-			cr.Windows++
-			cr.Docs += w.docs
-		}
+	if cr := resultOf(res, c); cr != nil && w.committed {
+		cr.Windows++
+		cr.Docs += w.docs
 	}
 }
 
@@ -388,11 +380,9 @@ func (r *refresh) window(ctx context.Context, c *Collection, w *rwindow, hold fu
 		w.seen = map[string]time.Time{}
 		j := &job{c: c, from: w.From, to: w.To, attempt: attempt, hold: hold}
 		each := func(doc []byte) {
-			if c.ID != "" {
-				if v, err := topLevelStrings(doc, c.ID); err == nil && v[0] != "" {
-					k, _ := docKey(c, doc)
-					w.seen[v[0]] = dayOf(k)
-				}
+			if id := docID(c, doc); id != "" {
+				k, _ := docKey(c, doc)
+				w.seen[id] = dayOf(k)
 			}
 		}
 		err := r.gated(ctx, func() error {
@@ -537,14 +527,27 @@ func windowOf(wins []*rwindow, id string) *rwindow {
 	return out
 }
 
-// covered reports whether one of wins was fetched over day d.
-func covered(wins []*rwindow, d time.Time) bool {
+// holding returns the last of wins fetched over day d, nil if none.
+func holding(wins []*rwindow, d time.Time) *rwindow {
+	var out *rwindow
 	for _, w := range wins {
 		if w.holds(d) {
-			return true
+			out = w
 		}
 	}
-	return false
+	return out
+}
+
+// docID returns the document's id ("" when c has none or the document
+// lacks it).
+func docID(c *Collection, doc []byte) string {
+	if c.ID == "" {
+		return ""
+	}
+	if v, err := topLevelStrings(doc, c.ID); err == nil {
+		return v[0]
+	}
+	return ""
 }
 
 // storedIDs reads the documents of a dated collection the store speaks for
@@ -569,10 +572,8 @@ func storedIDs(st *Store, c *Collection) (map[string]time.Time, time.Time, error
 			if d.After(last) {
 				last = d
 			}
-			if c.ID != "" {
-				if v, err := topLevelStrings(doc, c.ID); err == nil && v[0] != "" {
-					ids[v[0]] = d
-				}
+			if id := docID(c, doc); id != "" {
+				ids[id] = d
 			}
 			return nil
 		})

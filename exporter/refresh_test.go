@@ -177,23 +177,10 @@ func TestRefreshDelete(t *testing.T) {
 	if err := w.srv.Delete(1, "tag", tag.ID); err != nil {
 		t.Fatal(err)
 	}
-	inOutputs := func() bool {
-		return slices.ContainsFunc(rawDocs(t, out)["tag"], func(d string) bool { return strings.Contains(d, tag.ID) })
-	}
-	if !inOutputs() {
+	if !inOutputs(t, out, "tag", tag.ID) {
 		t.Fatal("the tag is not in the export")
 	}
-	del := exporter.Change{Collection: "tag", ObjectID: tag.ID, Op: exporter.OpDelete}
-	res, err := exporter.Refresh(context.Background(), w.account(t, out), []exporter.Change{del})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(res.Applied, []exporter.Change{del}) || len(res.Retry) > 0 {
-		t.Errorf("applied %v, retry %v: want the delete applied", res.Applied, res.Retry)
-	}
-	if inOutputs() {
-		t.Error("the deleted tag is still in the outputs")
-	}
+	res := refreshDelete(t, w, out, "tag", tag.ID)
 	fresh := t.TempDir()
 	fres := w.exportAccount(t, fresh)
 	sameExport(t, out, res.Meta, fresh, fres.Meta)
@@ -201,6 +188,31 @@ func TestRefreshDelete(t *testing.T) {
 	if res.Requests != 1 {
 		t.Errorf("a delete took %d requests, want 1: its day's tags", res.Requests)
 	}
+}
+
+// inOutputs reports whether the outputs in out hold a document of the
+// collection coll that mentions id.
+func inOutputs(t *testing.T, out, coll, id string) bool {
+	t.Helper()
+	return slices.ContainsFunc(rawDocs(t, out)[coll], func(d string) bool { return strings.Contains(d, id) })
+}
+
+// refreshDelete refreshes out with the delete event of the document id of
+// coll, and checks that it is applied and the document left the outputs.
+func refreshDelete(t *testing.T, w *world, out, coll, id string) *exporter.RefreshResult {
+	t.Helper()
+	del := exporter.Change{Collection: coll, ObjectID: id, Op: exporter.OpDelete}
+	res, err := exporter.Refresh(context.Background(), w.account(t, out), []exporter.Change{del})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Applied, []exporter.Change{del}) || len(res.Retry) > 0 {
+		t.Errorf("applied %v, retry %v: want the delete applied", res.Applied, res.Retry)
+	}
+	if inOutputs(t, out, coll, id) {
+		t.Errorf("the deleted %s is still in the outputs", coll)
+	}
+	return res
 }
 
 // TestRefreshStoreDelete: a document the store holds and the API no longer
@@ -250,23 +262,10 @@ func TestRefreshStoreDelete(t *testing.T) {
 	if _, err := exporter.Refresh(context.Background(), w.account(t, out), nil); err != nil {
 		t.Fatal(err)
 	}
-	inOutputs := func() bool {
-		return slices.ContainsFunc(rawDocs(t, out)["workout"], func(d string) bool { return strings.Contains(d, gone) })
-	}
-	if !inOutputs() {
+	if !inOutputs(t, out, "workout", gone) {
 		t.Fatal("the stored workout is not in the outputs")
 	}
-	del := exporter.Change{Collection: "workout", ObjectID: gone, Op: exporter.OpDelete}
-	res, err := exporter.Refresh(context.Background(), w.account(t, out), []exporter.Change{del})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(res.Applied, []exporter.Change{del}) || len(res.Retry) > 0 {
-		t.Errorf("applied %v, retry %v: want the delete applied", res.Applied, res.Retry)
-	}
-	if inOutputs() {
-		t.Error("the deleted workout is still in the outputs")
-	}
+	res := refreshDelete(t, w, out, "workout", gone)
 	fresh := t.TempDir()
 	fres := w.exportAccount(t, fresh)
 	sameExport(t, out, res.Meta, fresh, fres.Meta)
