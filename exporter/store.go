@@ -83,6 +83,41 @@ type Segment struct {
 // Whole reports whether the segment covers its whole collection.
 func (s Segment) Whole() bool { return s.From.IsZero() && s.To.IsZero() }
 
+// stateFile is the file of a store's State, in its folder.
+const stateFile = "state.json"
+
+// readState reads the State of the store in dir; an error matching
+// fs.ErrNotExist when there is none yet.
+func readState(dir string) (State, error) {
+	var st State
+	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return st, err
+	}
+	if err != nil {
+		return st, fmt.Errorf("read export state: %w", err)
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return st, fmt.Errorf("%w: %s is not valid JSON (%v); remove the %s folder to start over", ErrStoreFormat, filepath.Join(dir, stateFile), err, StoreDir)
+	}
+	if st.Format != storeFormat {
+		return st, fmt.Errorf("%w: %s was written by store format %d, this version reads %d; export into a new folder or remove %s",
+			ErrStoreFormat, dir, st.Format, storeFormat, StoreDir)
+	}
+	return st, nil
+}
+
+// StoredAccount returns the Oura user id (personal_info id) the store of
+// the export folder out names, "" when it has none (yet). It only reads:
+// no lock is taken, so it may glance at a folder another run is using.
+func StoredAccount(out string) string {
+	st, err := readState(filepath.Join(out, StoreDir))
+	if err != nil {
+		return ""
+	}
+	return st.Account
+}
+
 // OpenStore opens (creating if needed) the store in dir, removing temporary
 // files a killed run left behind.
 func OpenStore(dir string) (*Store, error) {
@@ -99,21 +134,15 @@ func OpenStore(dir string) (*Store, error) {
 			s.Close()
 		}
 	}()
-	b, err := os.ReadFile(filepath.Join(dir, "state.json"))
+	st, err := readState(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		now := time.Now().UTC()
 		s.State = State{Format: storeFormat, Created: now, Updated: now}
 	case err != nil:
-		return nil, fmt.Errorf("read export state: %w", err)
+		return nil, err
 	default:
-		if err := json.Unmarshal(b, &s.State); err != nil {
-			return nil, fmt.Errorf("%w: %s is not valid JSON (%v); remove the %s folder to start over", ErrStoreFormat, filepath.Join(dir, "state.json"), err, StoreDir)
-		}
-		if s.State.Format != storeFormat {
-			return nil, fmt.Errorf("%w: %s was written by store format %d, this version reads %d; export into a new folder or remove %s",
-				ErrStoreFormat, dir, s.State.Format, storeFormat, StoreDir)
-		}
+		s.State = st
 	}
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.Contains(d.Name(), ".tmp-") {
@@ -163,7 +192,7 @@ func (s *Store) SaveState() error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(filepath.Join(s.dir, "state.json"), append(b, '\n'))
+	return atomicfile.WriteFile(filepath.Join(s.dir, stateFile), append(b, '\n'))
 }
 
 // Segments lists the committed segments of a collection, oldest coverage first.

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -270,7 +269,7 @@ func singleWatch(ctx context.Context, o exportOptions, sel selection, base strin
 	ao.State = o.out
 	ao.Out = func() (sinks.Dir, error) { return sinks.LocalDir(o.out) }
 	return []watch.Account{{
-		UserID: storedAccount(o.out),
+		UserID: exporter.StoredAccount(o.out),
 		Resync: func(ctx context.Context) (watch.Sync, error) {
 			res, err := exportAccount(ctx, ao)
 			return syncOf(res), watchError(res, err)
@@ -318,7 +317,7 @@ func cohortWatch(ctx context.Context, o exportOptions, sel selection, base strin
 	for _, a := range accts {
 		out = append(out, watch.Account{
 			ID:     a.ID,
-			UserID: storedAccount(filepath.Join(o.out, a.Folder())),
+			UserID: exporter.StoredAccount(filepath.Join(o.out, a.Folder())),
 			Resync: func(ctx context.Context) (watch.Sync, error) {
 				p, err := live.Export(ctx, a, nil)
 				if err == nil {
@@ -341,20 +340,6 @@ func cohortWatch(ctx context.Context, o exportOptions, sel selection, base strin
 		})
 	}
 	return out, nil
-}
-
-// storedAccount returns the Oura user id an export's store names, "" when
-// it has none yet (the first resync learns it).
-func storedAccount(state string) string {
-	b, err := os.ReadFile(filepath.Join(state, exporter.StoreDir, "state.json"))
-	if err != nil {
-		return ""
-	}
-	var st exporter.State
-	if json.Unmarshal(b, &st) != nil {
-		return ""
-	}
-	return st.Account
 }
 
 // watchError is the error of a resync or batch: a partial export (some
